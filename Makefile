@@ -1,0 +1,46 @@
+# make run   — set everything up and start the assistant
+# make test  — set everything up and run the whole test suite (what CI runs)
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup kb train run shell test lint validate clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@python=$$(scripts/find-python) && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==23.2.1
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+kb: setup  ## validate knowledge/content and load it into the knowledge base
+	$(PY) -m knowledge load
+
+train: kb  ## train the model when data, config, domain or knowledge changed
+	$(PY) -m bot train
+
+run: train  ## start the action server and the Rasa server
+	$(PY) -m bot run
+
+shell: train  ## chat in the terminal
+	$(PY) -m bot shell
+
+validate: setup  ## Rasa's checks of domain, NLU data, stories and rules
+	$(VENV)/bin/rasa data validate --fail-on-warnings
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m knowledge validate
+	../shared/tools/check-numbers knowledge actions bot data domain.yml README.md
+
+test: train
+	$(PY) -m pytest
+
+clean:
+	rm -rf models var results .pytest_cache

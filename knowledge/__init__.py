@@ -1,0 +1,1 @@
+"""The vetted knowledge base: content files, schema, loader and search."""

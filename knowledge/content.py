@@ -1,0 +1,333 @@
+"""Read and validate the YAML content files into schema records.
+
+Validation collects every problem (file, line, entry, message) before anything is loaded, so an
+editor sees all mistakes at once and a bad file never reaches the database.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+from urllib.parse import urlparse
+
+import yaml
+
+from knowledge.schema import (
+    Answer,
+    Base,
+    Hotline,
+    Law,
+    Publication,
+    StateReportingLine,
+    VocabularyTerm,
+)
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+
+PHONE = re.compile(r"^(1-)?[2-9]\d{2}-\d{3}-\d{4}$")
+SHORT_CODES = {"911", "988", "711"}
+KEY = re.compile(r"[a-z][a-z0-9_]*")
+FACETS = ("topics", "audiences", "publication_types", "situations")
+ANSWER_TOPICS = ("signs", "risk_factors", "prevention", "definitions", "prevention_month")
+FILES = (
+    "vocabulary.yml",
+    "hotlines.yml",
+    "laws.yml",
+    "publications.yml",
+    "answers.yml",
+    "state_reporting_lines.yml",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    entry: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
+        return f"{where}: {self.entry}: {self.message}" if self.entry else f"{where}: {self.message}"
+
+
+class ContentError(Exception):
+    """The content has problems; nothing was loaded."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        listing = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the knowledge content:\n{listing}")
+
+
+@dataclass
+class Content:
+    """Validated content, ready to load or to teach the NLU its vocabulary."""
+
+    vocabulary: dict[str, dict[str, VocabularyTerm]]  # facet -> key -> term
+    hotlines: list[Hotline]
+    laws: list[Law]
+    publications: list[Publication]
+    answers: list[Answer]
+    state_lines: list[StateReportingLine]
+    content_hash: str
+
+    def records(self) -> list[Base]:
+        terms: list[Base] = [t for facet in self.vocabulary.values() for t in facet.values()]
+        return [*terms, *self.hotlines, *self.laws, *self.publications, *self.answers, *self.state_lines]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe YAML loader that remembers the line of every mapping as `__line__`."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
+
+
+@dataclass
+class _Entry:
+    """Typed access to one YAML mapping that records a Problem for every bad or unknown field."""
+
+    raw: Mapping[str, Any]
+    file: str
+    problems: list[Problem]
+    name: str = ""
+    _seen: set[str] = field(default_factory=lambda: {"__line__"})
+
+    @property
+    def line(self) -> int:
+        return int(self.raw.get("__line__", 0))
+
+    def problem(self, message: str) -> None:
+        self.problems.append(Problem(self.file, self.line, self.name, message))
+
+    def _get(self, name: str, required: bool, check: Callable[[Any], bool], wanted: str) -> Any:
+        self._seen.add(name)
+        value = self.raw.get(name)
+        if value is None or value == "" or value == []:
+            if required:
+                self.problem(f"'{name}' is required")
+            return None
+        if not check(value):
+            self.problem(f"'{name}' must be {wanted}, not {value!r}")
+            return None
+        return value
+
+    def text(self, name: str, required: bool = True) -> str | None:
+        value = self._get(name, required, lambda v: isinstance(v, (str, int)) and not isinstance(v, bool), "text")
+        return None if value is None else str(value).strip()
+
+    def key(self, name: str = "key") -> str | None:
+        return self.code(name, KEY.pattern, "a lower_snake_case key")
+
+    def code(self, name: str, pattern: str, wanted: str) -> str | None:
+        return self._get(name, True, lambda v: isinstance(v, str) and bool(re.fullmatch(pattern, v)), wanted)
+
+    def integer(self, name: str, required: bool = False) -> int | None:
+        return self._get(name, required, lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number")
+
+    def boolean(self, name: str) -> bool | None:
+        return self._get(name, True, lambda v: isinstance(v, bool), "true or false")
+
+    def day(self, name: str = "last_verified") -> date | None:
+        return self._get(name, True, lambda v: isinstance(v, date), "a date written YYYY-MM-DD")
+
+    def url(self, name: str, required: bool = True) -> str | None:
+        return self._get(name, required, _is_url, "an http(s) URL")
+
+    def phone(self, name: str, required: bool = False) -> str | None:
+        return self._get(name, required, _is_phone, "a phone number written like 1-800-422-4453 or a short code")
+
+    def choice(self, name: str, options: Iterable[str]) -> str | None:
+        allowed = tuple(options)
+        return self._get(name, True, lambda v: v in allowed, f"one of {', '.join(allowed)}")
+
+    def texts(self, name: str, required: bool = False) -> list[str]:
+        value = self._get(name, required, _is_text_list, "a list of texts")
+        return [str(v).strip() for v in value] if value else []
+
+    def keys(self, name: str, allowed: Mapping[str, Any], what: str, required: bool = True) -> list[str]:
+        values = self.texts(name, required)
+        for unknown in [v for v in values if v not in allowed]:
+            self.problem(f"'{name}' names unknown {what} '{unknown}' (known: {', '.join(sorted(allowed))})")
+        return [v for v in values if v in allowed]
+
+    def finish(self) -> None:
+        for unknown in sorted(set(self.raw) - self._seen):
+            self.problem(f"unknown field '{unknown}'")
+
+
+def _is_url(value: Any) -> bool:
+    if not isinstance(value, str) or any(c.isspace() for c in value):
+        return False
+    parts = urlparse(value)
+    return parts.scheme in ("http", "https") and "." in parts.netloc
+
+
+def _is_phone(value: Any) -> bool:
+    return isinstance(value, str) and (bool(PHONE.match(value)) or value in SHORT_CODES)
+
+
+def _is_text_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value)
+
+
+def _entries(path: Path, section: str, problems: list[Problem]) -> list[_Entry]:
+    """The list of mappings under `section` in a file, as _Entry objects."""
+    name = path.name
+    if not path.exists():
+        problems.append(Problem(name, 0, "", "file is missing"))
+        return []
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 (safe loader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        problems.append(Problem(name, line, "", f"not valid YAML: {getattr(error, 'problem', error)}"))
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get(section), list):
+        problems.append(Problem(name, 1, "", f"must have a top-level list '{section}:'"))
+        return []
+    entries = []
+    for item in data[section]:
+        if isinstance(item, dict):
+            entries.append(_Entry(item, name, problems))
+        else:
+            problems.append(Problem(name, 0, "", f"every item under '{section}' must be a mapping, not {item!r}"))
+    return entries
+
+
+def _unique(entries: list[_Entry], field_name: str) -> list[_Entry]:
+    """Name each entry by its key field and report duplicates; returns the entries in order."""
+    seen: dict[str, int] = {}
+    for entry in entries:
+        entry.name = str(entry.raw.get(field_name, f"entry at line {entry.line}"))
+        if entry.name in seen:
+            entry.problem(f"duplicate {field_name} (first at line {seen[entry.name]})")
+        seen.setdefault(entry.name, entry.line)
+    return entries
+
+
+def _read_vocabulary(path: Path, problems: list[Problem]) -> dict[str, dict[str, VocabularyTerm]]:
+    vocabulary: dict[str, dict[str, VocabularyTerm]] = {facet: {} for facet in FACETS}
+    for facet in FACETS:
+        for entry in _unique(_entries(path, facet, problems), "key"):
+            term = VocabularyTerm(
+                facet=facet, key=entry.key(), label=entry.text("label"), synonyms=entry.texts("synonyms")
+            )
+            entry.finish()
+            if term.key:
+                vocabulary[facet][term.key] = term
+    return vocabulary
+
+
+def read_content(directory: Path = CONTENT_DIR) -> Content:
+    """Read and validate every content file; raise ContentError listing all problems."""
+    problems: list[Problem] = []
+    vocabulary = _read_vocabulary(directory / "vocabulary.yml", problems)
+    topics, audiences = vocabulary["topics"], vocabulary["audiences"]
+
+    hotlines = []
+    for e in _unique(_entries(directory / "hotlines.yml", "hotlines", problems), "key"):
+        hotline = Hotline(
+            key=e.key(), name=e.text("name"), operator=e.text("operator"), phone=e.phone("phone"),
+            vanity=e.text("vanity", False), text=e.text("text", False), tty=e.text("tty", False),
+            web=e.url("web", False), email=e.text("email", False), hours=e.text("hours"),
+            languages=e.text("languages", False), use_for=e.text("use_for"), not_for=e.text("not_for", False),
+            situations=e.keys("situations", vocabulary["situations"], "situation"),
+            source_url=e.url("source_url"), last_verified=e.day(),
+        )
+        if not (hotline.phone or hotline.web or hotline.text):
+            e.problem("needs at least one of 'phone', 'text' or 'web'")
+        e.finish()
+        hotlines.append(hotline)
+
+    laws = []
+    alias_owner: dict[str, str] = {}
+    for e in _unique(_entries(directory / "laws.yml", "laws", problems), "key"):
+        law = Law(
+            key=e.key(), kind=e.choice("kind", ("statute", "guidance")), name=e.text("name"),
+            short_name=e.text("short_name", False), aliases=e.texts("aliases"), citation=e.text("citation"),
+            date=e.text("date", False), summary=e.text("summary"), requirements=e.texts("requirements", True),
+            topics=e.keys("topics", topics, "topic"), summary_url=e.url("summary_url"),
+            source_url=e.url("source_url"), last_verified=e.day(),
+        )
+        for name in [law.name, law.short_name, *law.aliases]:
+            if name and alias_owner.setdefault(name.lower(), e.name) != e.name:
+                e.problem(f"name or alias '{name}' is already used by law '{alias_owner[name.lower()]}'")
+        e.finish()
+        laws.append(law)
+
+    publications = []
+    for e in _unique(_entries(directory / "publications.yml", "publications", problems), "key"):
+        publications.append(Publication(
+            key=e.key(), title=e.text("title"), publisher=e.text("publisher"), year=e.integer("year"),
+            first_published=e.integer("first_published"),
+            type=e.choice("type", vocabulary["publication_types"]),
+            audiences=e.keys("audiences", audiences, "audience"), topics=e.keys("topics", topics, "topic"),
+            description=e.text("description"), url=e.url("url"), source_url=e.url("source_url"),
+            last_verified=e.day(),
+        ))
+        e.finish()
+    publication_keys = {p.key: p for p in publications}
+
+    answers = []
+    for e in _unique(_entries(directory / "answers.yml", "answers", problems), "key"):
+        answers.append(Answer(
+            key=e.key(), topic=e.choice("topic", ANSWER_TOPICS),
+            subtopics=e.keys("subtopics", topics, "topic", required=False), title=e.text("title"),
+            summary=e.text("summary"), points=e.texts("points"), source=e.text("source"),
+            source_url=e.url("source_url"),
+            publications=e.keys("publications", publication_keys, "publication", required=False),
+            last_verified=e.day(),
+        ))
+        e.finish()
+
+    state_lines = []
+    for e in _unique(_entries(directory / "state_reporting_lines.yml", "state_reporting_lines", problems), "abbr"):
+        line = StateReportingLine(
+            abbr=e.code("abbr", r"[A-Z]{2}", "a two-letter USPS code"),
+            name=e.text("name"), aliases=e.texts("aliases"), statewide=e.boolean("statewide"), phone=e.phone("phone"),
+            vanity=e.text("vanity", False), other_numbers=_other_numbers(e),
+            how_to_report=e.text("how_to_report"), hours=e.text("hours", False),
+            official_url=e.url("official_url", False), web_report_url=e.url("web_report_url", False),
+            confidence=e.choice("confidence", ("high", "medium", "low")), source_url=e.url("source_url"),
+            last_verified=e.day(),
+        )
+        if line.statewide and not line.phone:
+            e.problem("a statewide line needs 'phone'")
+        if not (line.phone or line.other_numbers or line.official_url):
+            e.problem("needs a 'phone', 'other_numbers' or an 'official_url' telling people where to report")
+        e.finish()
+        state_lines.append(line)
+
+    if problems:
+        raise ContentError(problems)
+    return Content(vocabulary, hotlines, laws, publications, answers, state_lines, content_hash(directory))
+
+
+def _other_numbers(entry: _Entry) -> list[dict[str, str]]:
+    numbers = entry._get("other_numbers", False, lambda v: isinstance(v, list), "a list of {label, phone}")
+    result = []
+    for item in numbers or []:
+        if isinstance(item, dict) and isinstance(item.get("label"), str) and _is_phone(item.get("phone")):
+            result.append({"label": item["label"].strip(), "phone": item["phone"]})
+        else:
+            line = item.get("__line__", entry.line) if isinstance(item, dict) else entry.line
+            entry.problems.append(Problem(entry.file, line, entry.name,
+                                          "each of 'other_numbers' needs a 'label' and a 'phone' like 1-800-422-4453"))
+    return result
+
+
+def content_hash(directory: Path = CONTENT_DIR) -> str:
+    digest = hashlib.sha256()
+    for name in FILES:
+        path = directory / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()

@@ -1,0 +1,102 @@
+"""Load validated content into the database in one transaction, with its search index."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterable
+
+from sqlalchemy import delete, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+from knowledge.content import Content
+from knowledge.language import Term, VocabularyMatcher, analyse, content_lemmas, tag_token
+from knowledge.schema import Base, Document, DocumentTag, LoadInfo, VocabularyTerm
+
+# PostgreSQL: weights A (title) > B (tags) > C (body); the same expression is indexed and queried.
+PG_VECTOR = (
+    "setweight(to_tsvector('simple', documents.search_title), 'A') || "
+    "setweight(to_tsvector('simple', documents.search_tags), 'B') || "
+    "setweight(to_tsvector('simple', documents.search_body), 'C')"
+)
+
+
+def vocabulary_matcher(terms: Iterable[VocabularyTerm]) -> VocabularyMatcher:
+    """A matcher for vocabulary phrases: each term's label and synonyms."""
+    return VocabularyMatcher(Term(t.facet, t.key, (t.label, *t.synonyms)) for t in terms)
+
+
+def normalized(words: str) -> str:
+    return " ".join(content_lemmas(analyse(words)))
+
+
+def _documents(content: Content) -> list[tuple[Document, list[DocumentTag]]]:
+    """One search document per publication, answer, law and hotline."""
+    terms = [t for facet in content.vocabulary.values() for t in facet.values()]
+    matcher = vocabulary_matcher(terms)
+    facet_of = {"topics": "topic", "audiences": "audience", "publication_types": "type", "situations": "situation"}
+    rows = []
+
+    def add(kind: str, key: str, title: str, body: Iterable[str | None], topics: Iterable[str],
+            audiences: Iterable[str] = (), pub_type: str | None = None) -> None:
+        text_body = " ".join(part for part in body if part)
+        tags = {kind} | {tag_token("topic", t) for t in topics} | {tag_token("audience", a) for a in audiences}
+        if pub_type:
+            tags.add(tag_token("type", pub_type))
+        tags |= {tag_token(facet_of[m.facet], m.key) for m in matcher.find(analyse(f"{title}. {text_body}"))}
+        document = Document(kind=kind, key=key, title=title, pub_type=pub_type, search_title=normalized(title),
+                            search_body=normalized(text_body), search_tags=" ".join(sorted(tags)))
+        document_tags = [DocumentTag(facet="topic", key=t) for t in sorted(set(topics))]
+        document_tags += [DocumentTag(facet="audience", key=a) for a in sorted(set(audiences))]
+        rows.append((document, document_tags))
+
+    for p in content.publications:
+        add("publication", p.key, p.title, [p.publisher, p.description], p.topics, p.audiences, p.type)
+    for a in content.answers:
+        add("answer", a.key, a.title, [a.summary, *a.points, a.source], [a.topic, *a.subtopics]
+            if a.topic in content.vocabulary["topics"] else a.subtopics)
+    for law in content.laws:
+        add("law", law.key, law.name, [law.short_name, law.citation, *law.aliases, law.summary, *law.requirements],
+            ["laws", *law.topics])
+    for h in content.hotlines:
+        add("hotline", h.key, h.name, [h.operator, h.use_for, h.not_for], [])
+    return rows
+
+
+def _create_search_index(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.execute(text(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5("
+            "search_title, search_body, search_tags, content='documents', content_rowid='id')"
+        ))
+    elif connection.dialect.name == "postgresql":
+        connection.execute(text(f"CREATE INDEX IF NOT EXISTS documents_search_idx ON documents USING GIN (({PG_VECTOR}))"))
+
+
+def _refresh_search_index(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("INSERT INTO documents_fts(documents_fts) VALUES ('rebuild')"))
+
+
+def load(engine: Engine, content: Content) -> int:
+    """Replace the database's content with `content` in one transaction; return entries loaded.
+
+    Any failure rolls the whole transaction back, so the database keeps what it had."""
+    documents = _documents(content)
+    records = content.records()
+    with Session(engine, future=True) as session, session.begin():
+        connection = session.connection()
+        Base.metadata.create_all(connection)
+        _create_search_index(connection)
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(delete(table))
+        session.add_all(records)
+        for document, tags in documents:
+            session.add(document)
+            session.flush()
+            for tag in tags:
+                tag.document_id = document.id
+            session.add_all(tags)
+        session.add(LoadInfo(id=1, content_hash=content.content_hash, loaded_on=date.today(), entries=len(records)))
+        session.flush()
+        _refresh_search_index(connection)
+    return len(records)
