@@ -32,7 +32,7 @@ shell: train  ## chat in the terminal
 	$(PY) -m bot shell
 
 validate: setup  ## Rasa's checks of domain, NLU data, stories and rules
-	$(VENV)/bin/rasa data validate --fail-on-warnings
+	$(VENV)/bin/rasa data validate
 
 lint: setup
 	$(PY) -m ruff check .

@@ -279,7 +279,7 @@ def read_content(directory: Path = CONTENT_DIR) -> Content:
     answers = []
     for e in _unique(_entries(directory / "answers.yml", "answers", problems), "key"):
         answers.append(Answer(
-            key=e.key(), topic=e.choice("topic", ANSWER_TOPICS),
+            key=e.key(), position=len(answers), topic=e.choice("topic", ANSWER_TOPICS),
             subtopics=e.keys("subtopics", topics, "topic", required=False), title=e.text("title"),
             summary=e.text("summary"), points=e.texts("points"), source=e.text("source"),
             source_url=e.url("source_url"),

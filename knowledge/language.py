@@ -35,11 +35,12 @@ def analyse(text: str) -> Doc:
 
 
 def content_lemmas(doc: Doc) -> list[str]:
-    """Lemmas of the words that carry meaning: no stop words, punctuation or numbers."""
+    """Lemmas of the words that carry meaning: no stop words or punctuation. Numbers stay
+    ("P.L. 114-22" must find its law)."""
     return [
         token.lemma_.lower()
         for token in doc
-        if token.is_alpha and not token.is_stop and len(token) > 1
+        if (token.is_alpha and not token.is_stop and len(token) > 1) or token.is_digit
     ]
 
 

@@ -77,12 +77,17 @@ def _refresh_search_index(connection: Connection) -> None:
         connection.execute(text("INSERT INTO documents_fts(documents_fts) VALUES ('rebuild')"))
 
 
+def _copy(record: Base) -> Base:
+    """A new, unattached copy, so loading never attaches (and later expires) the caller's records."""
+    return type(record)(**{column.key: getattr(record, column.key) for column in record.__table__.columns})
+
+
 def load(engine: Engine, content: Content) -> int:
     """Replace the database's content with `content` in one transaction; return entries loaded.
 
     Any failure rolls the whole transaction back, so the database keeps what it had."""
     documents = _documents(content)
-    records = content.records()
+    records = [_copy(record) for record in content.records()]
     with Session(engine, future=True) as session, session.begin():
         connection = session.connection()
         Base.metadata.create_all(connection)

@@ -83,6 +83,7 @@ class Answer(Base):
     __tablename__ = "answers"
 
     key = Column(String(64), primary_key=True)
+    position = Column(Integer, nullable=False)  # order in answers.yml: the first of a topic is its general answer
     topic = Column(String(32), nullable=False)
     subtopics = Column(JSON, nullable=False, default=list)
     title = Column(String(300), nullable=False)

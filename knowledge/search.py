@@ -25,6 +25,7 @@ _matchers: dict[str, VocabularyMatcher] = {}
 @dataclass(frozen=True)
 class Query:
     terms: tuple[str, ...]
+    free_terms: tuple[str, ...] = ()  # lemmas outside any vocabulary phrase: what the question adds
     topics: tuple[str, ...] = ()  # vocabulary terms the text mentions
     audiences: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
@@ -50,10 +51,13 @@ def _matcher(session: Session) -> VocabularyMatcher:
 def parse_query(session: Session, words: str) -> Query:
     doc = analyse(words)
     matches = _matcher(session).find(doc)
-    terms = dict.fromkeys(content_lemmas(doc))  # ordered, unique
+    lemmas = content_lemmas(doc)
+    terms = dict.fromkeys(lemmas)  # ordered, unique
     terms.update(dict.fromkeys(tag_token(_TAG_FACETS[m.facet], m.key) for m in matches))
+    matched = {lemma for m in matches for lemma in content_lemmas(doc.char_span(m.start, m.end) or doc[0:0])}
     by_facet = {facet: tuple(dict.fromkeys(m.key for m in matches if m.facet == facet)) for facet in _TAG_FACETS}
-    return Query(tuple(terms), by_facet["topics"], by_facet["audiences"], by_facet["publication_types"])
+    return Query(tuple(terms), tuple(dict.fromkeys(t for t in lemmas if t not in matched)),
+                 by_facet["topics"], by_facet["audiences"], by_facet["publication_types"])
 
 
 def search(

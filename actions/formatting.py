@@ -1,0 +1,82 @@
+"""How knowledge-base records read in a reply: the most useful line first, then the source.
+
+Plain text only (no markdown): the same reply goes to the web widget, SMS and messaging apps.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from knowledge.schema import Answer, Hotline, Law, Publication, StateReportingLine
+
+
+def _join(parts: Iterable[str | None], separator: str = " ") -> str:
+    return separator.join(p for p in parts if p)
+
+
+def _dialed(phone: str | None, vanity: str | None) -> str | None:
+    if not phone:
+        return None
+    return f"{phone} ({vanity})" if vanity else phone
+
+
+def hotline(h: Hotline) -> str:
+    """One line a person can act on: how to reach it, when, and what it is (and is not) for."""
+    ways = [
+        f"call {_dialed(h.phone, h.vanity)}" if h.phone else None,
+        f"text {h.text}" if h.text else None,
+        f"TTY {h.tty}" if h.tty else None,
+        f"online at {h.web}" if h.web else None,
+    ]
+    reach = ", ".join(w for w in ways if w)
+    return _join([f"{h.name}: {reach} ({h.hours}).", f"For {_lower_first(h.use_for)}", h.not_for])
+
+
+def _lower_first(sentence: str) -> str:
+    sentence = sentence.rstrip(".") + "."
+    return sentence[:1].lower() + sentence[1:] if not sentence[:2].isupper() else sentence
+
+
+def source(name: str | None, url: str, checked: object) -> str:
+    return f"Source: {_join([name, url], ', ')} (checked {checked})."
+
+
+def state_line(line: StateReportingLine) -> str:
+    if not line.phone:
+        head = f"{line.name} has no single statewide reporting line."
+    elif line.phone in line.how_to_report:  # the content already says "call ..." in context
+        head = f"To report child abuse or neglect in {line.name}:"
+    else:
+        head = f"To report child abuse or neglect in {line.name}, call {_dialed(line.phone, line.vanity)}."
+    others = [f"{n['label']}: {n['phone']}" for n in line.other_numbers]
+    return _join(
+        [
+            head,
+            f"Hours: {line.hours}." if line.hours and line.phone else None,
+            line.how_to_report,
+            f"Other numbers: {'; '.join(others)}." if others else None,
+            f"Report online (non-emergency): {line.web_report_url}" if line.web_report_url else None,
+            f"Official page: {line.official_url}" if line.official_url else None,
+            source(None, line.source_url, line.last_verified),
+        ],
+        "\n",
+    )
+
+
+def law(item: Law) -> str:
+    label = _join([item.short_name, item.citation, item.date], ", ")
+    requirements = "\n".join(f"- {r}" for r in item.requirements)
+    return _join(
+        [f"{item.name} ({label})", item.summary, f"What it means for child welfare:\n{requirements}",
+         f"Read more: {item.summary_url}", source(None, item.source_url, item.last_verified)],
+        "\n",
+    )
+
+
+def answer(item: Answer) -> str:
+    points = "\n".join(f"- {p}" for p in item.points)
+    return _join([item.summary, points, source(item.source, item.source_url, item.last_verified)], "\n")
+
+
+def publication(item: Publication, number: int) -> str:
+    year = f", {item.year}" if item.year else ""
+    return f"{number}. {item.title} ({item.publisher}{year})\n{item.url}"

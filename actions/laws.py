@@ -1,0 +1,30 @@
+"""Explain a federal law or guidance: what it requires of child welfare, with its citation."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import formatting
+from actions.repository import knowledge_base
+from actions.slots import entity_or_slot
+
+
+class ActionExplainLaw(Action):
+    def name(self) -> Text:
+        return "action_explain_law"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        key = entity_or_slot(tracker, "law")
+        law = knowledge_base().law(key) if key else None
+        if law is None:
+            laws = knowledge_base().laws()
+            dispatcher.utter_message(
+                text="These federal laws and guidance shape how child welfare responds to trafficking. Which one?",
+                buttons=[{"title": l.short_name or l.name, "payload": f'/ask_law{{"law": "{l.key}"}}'} for l in laws],
+            )
+            return []
+        dispatcher.utter_message(text=formatting.law(law))
+        return [SlotSet("law", law.key)]

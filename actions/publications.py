@@ -1,0 +1,67 @@
+"""Find publications by topic, audience, type or free text: the best three, then more on request."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import formatting
+from actions.repository import knowledge_base
+from actions.slots import latest_entity
+
+PAGE = 3
+MORE_BUTTON = {"title": "Show more", "payload": "/more_results"}
+
+
+def _show_page(dispatcher: CollectingDispatcher, search: Dict[str, Any], offset: int) -> List[Dict[Text, Any]]:
+    """Show one page of results for a stored search; remember where the next page starts."""
+    kb = knowledge_base()
+    found = kb.find_publications(search["words"], topic=search["topic"], audience=search["audience"],
+                                 pub_type=search["type"], offset=offset, limit=PAGE + 1)
+    page = found[:PAGE]
+    if not page:
+        dispatcher.utter_message(response="utter_no_more_publications" if offset else "utter_no_publications")
+        return [SlotSet("publication_offset", None)]
+    about = [kb.label("topics", search["topic"]), kb.label("audiences", search["audience"]),
+             kb.label("publication_types", search["type"])]
+    described = f" ({', '.join(a for a in about if a)})" if any(about) else ""
+    intro = "More publications" if offset else "Publications I'd suggest"
+    listing = "\n".join(formatting.publication(p, offset + n) for n, p in enumerate(page, 1))
+    dispatcher.utter_message(text=f"{intro}{described}:\n{listing}", buttons=[MORE_BUTTON] if len(found) > PAGE else [])
+    return [SlotSet("publication_search", json.dumps(search)), SlotSet("publication_offset", offset + PAGE)]
+
+
+class ActionFindPublications(Action):
+    def name(self) -> Text:
+        return "action_find_publications"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        search = {
+            "words": tracker.latest_message.get("text") or "",
+            "topic": latest_entity(tracker, "topic"),
+            "audience": latest_entity(tracker, "audience"),
+            "type": latest_entity(tracker, "publication_type"),
+        }
+        # Filters narrow; when they leave nothing, relax the most specific first rather than say "none".
+        for relaxed in ("type", "audience", "topic"):
+            if knowledge_base().find_publications(search["words"], topic=search["topic"], audience=search["audience"],
+                                                  pub_type=search["type"], limit=1):
+                break
+            search[relaxed] = None
+        return _show_page(dispatcher, search, 0)
+
+
+class ActionMorePublications(Action):
+    def name(self) -> Text:
+        return "action_more_publications"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        stored = tracker.get_slot("publication_search")
+        offset = tracker.get_slot("publication_offset")
+        if not stored or offset is None:
+            dispatcher.utter_message(response="utter_ask_publication_topic")
+            return []
+        return _show_page(dispatcher, json.loads(stored), int(offset))

@@ -1,0 +1,51 @@
+"""Refer to the right line: a national line for the situation, or a state's child abuse reporting line."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import formatting
+from actions.repository import knowledge_base
+from actions.slots import entity_or_slot, latest_entity
+
+# Situations where a caller should also know that reports about a child go to CPS or the police.
+CHILD_REPORT_SITUATIONS = {"suspected_trafficking", "abuse_support"}
+
+
+class ActionReferHotline(Action):
+    def name(self) -> Text:
+        return "action_refer_hotline"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = knowledge_base()
+        situation = latest_entity(tracker, "situation")
+        hotlines = kb.hotlines_for(situation) if situation else []
+        if not hotlines:
+            dispatcher.utter_message(
+                response="utter_ask_situation",
+                buttons=[{"title": t.label, "payload": f'/ask_hotline{{"situation": "{t.key}"}}'}
+                         for t in kb.terms("situations") if kb.hotlines_for(t.key)],
+            )
+            return []
+        for hotline in hotlines:
+            dispatcher.utter_message(text=formatting.hotline(hotline))
+        if situation in CHILD_REPORT_SITUATIONS:
+            dispatcher.utter_message(response="utter_report_to_cps")
+        return [SlotSet("situation", situation)]
+
+
+class ActionReportAbuse(Action):
+    def name(self) -> Text:
+        return "action_report_abuse"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        abbr = entity_or_slot(tracker, "us_state")
+        line = knowledge_base().state_line(abbr) if abbr else None
+        if line is None:
+            dispatcher.utter_message(response="utter_ask_state")
+            return []
+        dispatcher.utter_message(text=formatting.state_line(line))
+        return [SlotSet("us_state", line.abbr)]

@@ -1,0 +1,102 @@
+"""The actions' only door to the knowledge base: small, read-only queries returning schema records."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from knowledge.db import make_engine
+from knowledge.schema import Answer, Hotline, Law, Publication, StateReportingLine, VocabularyTerm
+from knowledge.search import Hit, parse_query, search
+
+
+class KnowledgeBase:
+    def __init__(self, engine: Engine):
+        self._engine = engine
+
+    def _session(self) -> Session:
+        # Records stay readable after the session closes: the actions only read them.
+        return Session(self._engine, future=True, expire_on_commit=False)
+
+    def law(self, key: str) -> Law | None:
+        with self._session() as session:
+            return session.get(Law, key)
+
+    def laws(self) -> list[Law]:
+        with self._session() as session:
+            return list(session.execute(select(Law).order_by(Law.kind.desc(), Law.name)).scalars())
+
+    def answers(self, topic: str) -> list[Answer]:
+        with self._session() as session:
+            query = select(Answer).where(Answer.topic == topic).order_by(Answer.position)
+            return list(session.execute(query).scalars())
+
+    def best_answer(self, topic: str, question: str, subtopics: Sequence[str] = ()) -> Answer | None:
+        """The answer on `topic` that best fits the question.
+
+        A subtopic the user named decides first; then the words the question adds beyond vocabulary
+        phrases ("does a *minor* have to be *forced*"); with neither, the topic's general answer,
+        which is the first in answers.yml."""
+        candidates = self.answers(topic)
+        for subtopic in subtopics:
+            for answer in candidates:
+                if subtopic in answer.subtopics:
+                    return answer
+        with self._session() as session:
+            adds_something = bool(parse_query(session, question).free_terms)
+        if adds_something and len(candidates) > 1:
+            by_key = {a.key: a for a in candidates}
+            for hit in self.search(question, kinds=("answer",), limit=50):
+                if hit.key in by_key:
+                    return by_key[hit.key]
+        return candidates[0] if candidates else None
+
+    def publications(self, keys: Sequence[str]) -> list[Publication]:
+        with self._session() as session:
+            found = {p.key: p for p in session.execute(select(Publication).where(Publication.key.in_(keys))).scalars()}
+        return [found[k] for k in keys if k in found]
+
+    def find_publications(self, words: str, *, topic: str | None = None, audience: str | None = None,
+                          pub_type: str | None = None, offset: int = 0, limit: int = 3) -> list[Publication]:
+        with self._session() as session:
+            hits = search(session, words, kinds=("publication",), topic=topic, audience=audience,
+                          pub_type=pub_type, offset=offset, limit=limit)
+        return self.publications([hit.key for hit in hits])
+
+    def hotline(self, key: str) -> Hotline | None:
+        with self._session() as session:
+            return session.get(Hotline, key)
+
+    def hotlines_for(self, situation: str) -> list[Hotline]:
+        with self._session() as session:
+            hotlines = session.execute(select(Hotline).order_by(Hotline.name)).scalars()
+            return [h for h in hotlines if situation in h.situations]
+
+    def state_line(self, abbr: str) -> StateReportingLine | None:
+        with self._session() as session:
+            return session.get(StateReportingLine, abbr.upper())
+
+    def terms(self, facet: str) -> list[VocabularyTerm]:
+        with self._session() as session:
+            query = select(VocabularyTerm).where(VocabularyTerm.facet == facet).order_by(VocabularyTerm.label)
+            return list(session.execute(query).scalars())
+
+    def label(self, facet: str, key: str | None) -> str | None:
+        if not key:
+            return None
+        with self._session() as session:
+            term = session.get(VocabularyTerm, (facet, key))
+        return term.label if term else None
+
+    def search(self, words: str, *, kinds: Sequence[str], limit: int = 3) -> list[Hit]:
+        with self._session() as session:
+            return search(session, words, kinds=kinds, limit=limit)
+
+
+@lru_cache(maxsize=1)
+def knowledge_base() -> KnowledgeBase:
+    """The knowledge base at KB_DATABASE_URL, shared by every action in this process."""
+    return KnowledgeBase(make_engine())

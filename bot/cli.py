@@ -1,0 +1,164 @@
+"""python -m bot train | run | shell
+
+train  trains a model only when config, domain, data, custom components or knowledge changed.
+run    starts the action server and the Rasa server (REST and socket.io; HTTP API behind a token).
+shell  starts the action server and chats in the terminal.
+Ports and the token come from the environment: ACTION_PORT (5055), RASA_PORT (5005),
+RASA_HOST (127.0.0.1), RASA_AUTH_TOKEN (a random one per run when unset), RASA_CORS_ORIGINS.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from knowledge.content import content_hash
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "assistant.tar.gz"
+FINGERPRINT = ROOT / "models" / "assistant.fingerprint.json"
+TRAINING_INPUTS = ["config.yml", "domain.yml", "data", "bot/components", "knowledge/content"]
+RASA = str(Path(sys.executable).with_name("rasa"))
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    env.setdefault("ACTION_PORT", "5055")
+    env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
+    return env
+
+
+def fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in TRAINING_INPUTS:
+        path = ROOT / name
+        for file in sorted([path] if path.is_file() else path.rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(str(file.relative_to(ROOT)).encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def train(force: bool = False) -> Path:
+    """Train unless the model was trained from exactly these inputs."""
+    current = {"inputs": fingerprint(), "knowledge": content_hash()}
+    previous = json.loads(FINGERPRINT.read_text()) if FINGERPRINT.exists() else {}
+    if MODEL.exists() and previous == current and not force:
+        print(f"Model is up to date: {MODEL.relative_to(ROOT)}")
+        return MODEL
+    # Rasa caches trained components by their training data; knowledge changes are not part of
+    # that, so a change of knowledge retrains everything.
+    force = force or previous.get("knowledge") != current["knowledge"]
+    command = [RASA, "train", "--out", str(MODEL.parent), "--fixed-model-name", "assistant"]
+    started = time.monotonic()
+    subprocess.run(command + (["--force"] if force else []), cwd=ROOT, env=environment(), check=True)
+    FINGERPRINT.write_text(json.dumps(current))
+    print(f"Trained {MODEL.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
+    return MODEL
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server for {url} exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"{url} did not come up within {timeout:.0f} s")
+
+
+@contextmanager
+def started(command: list[str], ready_url: str, env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """Run a server for the duration of the block; stop it (and its children) afterwards."""
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    try:
+        wait_until_up(ready_url, process)
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def action_server(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    port = env["ACTION_PORT"]
+    return started([sys.executable, "-m", "bot.action_server", "--port", port],
+                   f"http://127.0.0.1:{port}/health", env)
+
+
+def run() -> None:
+    env = environment()
+    model = train()
+    token = env.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24)
+    host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
+    cors = env.get("RASA_CORS_ORIGINS", "http://localhost:8080").split()
+    rasa = [RASA, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            "--interface", host, "--port", port, "--enable-api", "--auth-token", token]
+    for origin in cors:
+        rasa += ["--cors", origin]
+    with action_server(env), started(rasa, f"http://127.0.0.1:{port}/", env) as server:
+        base = f"http://{host}:{port}"
+        print(f"""
+The assistant is running.
+  Talk to it over REST:
+    curl -s {base}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+         -d '{{"sender": "me", "message": "what are the signs of trafficking?"}}'
+  Or chat in the terminal: make shell
+  HTTP API token (RASA_AUTH_TOKEN): {'(from the environment)' if 'RASA_AUTH_TOKEN' in env else token}
+Press Ctrl-C to stop.""", flush=True)
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            print("\nStopping…")
+
+
+def shell() -> None:
+    env = environment()
+    model = train()
+    with action_server(env):
+        subprocess.run([RASA, "shell", "--model", str(model), "--endpoints", "endpoints.yml"], cwd=ROOT, env=env)
+
+
+def _stop_on_sigterm(*_: object) -> None:
+    raise KeyboardInterrupt  # unwinds the `started` blocks, which stop the servers
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("train").add_argument("--force", action="store_true")
+    commands.add_parser("run")
+    commands.add_parser("shell")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "train":
+            train(args.force)
+        elif args.command == "run":
+            run()
+        else:
+            shell()
+    except KeyboardInterrupt:
+        return 130
+    return 0

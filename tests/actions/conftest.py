@@ -1,0 +1,53 @@
+"""Run an action as the action server would: a tracker, a collecting dispatcher, the real domain."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.repository import knowledge_base
+from tests.conftest import ROOT
+
+
+@pytest.fixture(autouse=True)
+def knowledge(sqlite_engine, monkeypatch):
+    """Point the actions at the test knowledge base."""
+    monkeypatch.setenv("KB_DATABASE_URL", str(sqlite_engine.url))
+    knowledge_base.cache_clear()
+    yield
+    knowledge_base.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+def tracker(text: str = "", intent: str = "", entities: dict[str, str] | None = None,
+            slots: dict[str, Any] | None = None) -> Tracker:
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()],
+    }
+    return Tracker("tester", slots or {}, message, [], False, None, {}, "action_listen")
+
+
+@pytest.fixture()
+def run(domain) -> Callable[..., tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """run(Action, text, intent, entities, slots) -> (messages, events)."""
+
+    def _run(action: Action, text: str = "", intent: str = "", entities: dict[str, str] | None = None,
+             slots: dict[str, Any] | None = None):
+        dispatcher = CollectingDispatcher()
+        events = action.run(dispatcher, tracker(text, intent, entities, slots), domain)
+        return dispatcher.messages, events
+
+    return _run
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)

@@ -1,0 +1,80 @@
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.follow_up import ActionFollowUp
+from actions.referrals import ActionReferHotline, ActionReportAbuse
+from tests.actions.conftest import texts
+
+
+@pytest.mark.parametrize(
+    "situation, expected",
+    [
+        ("immediate_danger", ["911", "1-888-373-7888"]),
+        ("suspected_trafficking", ["1-888-373-7888", "233733"]),
+        ("missing_child", ["1-800-843-5678"]),
+        ("online_exploitation", ["report.cybertip.org"]),
+        ("image_removal", ["takeitdown.ncmec.org"]),
+        ("suicidal_thoughts", ["988"]),
+        ("runaway_youth", ["1-800-786-2929"]),
+        ("lgbtq_youth", ["1-866-488-7386"]),
+        ("native_communities", ["1-844-762-8483"]),
+        ("sexual_assault", ["1-800-656-4673"]),
+    ],
+)
+def test_each_situation_gets_its_line(run, situation, expected):
+    messages, events = run(ActionReferHotline(), "who do I call", "ask_hotline", {"situation": situation})
+    reply = texts(messages)
+    for number in expected:
+        assert number in reply, (situation, reply)
+    assert SlotSet("situation", situation) in events
+
+
+def test_988_never_offers_the_ended_press_3_option(run):
+    reply = texts(run(ActionReferHotline(), "", "ask_hotline", {"situation": "suicidal_thoughts"})[0])
+    assert "press 3" not in reply.replace("'press 3' option ended", "")
+
+
+def test_suspected_trafficking_also_says_where_reports_about_a_child_go(run):
+    messages, _ = run(ActionReferHotline(), "", "ask_hotline", {"situation": "suspected_trafficking"})
+    assert {"response": "utter_report_to_cps"}.items() <= messages[-1].items()
+
+
+def test_no_situation_offers_the_choices(run):
+    messages, _ = run(ActionReferHotline(), "hotline number?", "ask_hotline")
+    assert messages[0]["response"] == "utter_ask_situation"
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert '/ask_hotline{"situation": "runaway_youth"}' in payloads
+
+
+@pytest.mark.parametrize("abbr", ["TX", "NY", "FL", "IL", "CA", "WY", "VI", "GU", "PR", "DC"])
+def test_state_reporting_line(run, content, abbr):
+    line = next(s for s in content.state_lines if s.abbr == abbr)
+    messages, events = run(ActionReportAbuse(), f"report abuse in {abbr}", "report_abuse", {"us_state": abbr})
+    reply = texts(messages)
+    assert line.name in reply and "911" in reply and "Source:" in reply
+    if line.phone:
+        assert line.phone in reply
+    else:
+        assert "no single statewide reporting line" in reply and (line.official_url or "") in reply
+    assert SlotSet("us_state", abbr) in events
+
+
+def test_every_state_and_territory_has_an_answer(run, content):
+    for line in content.state_lines:
+        reply = texts(run(ActionReportAbuse(), "", "report_abuse", {"us_state": line.abbr})[0])
+        assert line.phone in reply if line.phone else "no single statewide" in reply, line.abbr
+
+
+def test_without_a_state_it_asks_for_one(run):
+    messages, events = run(ActionReportAbuse(), "how do I report abuse", "report_abuse")
+    assert messages[0]["response"] == "utter_ask_state" and events == []
+
+
+def test_a_follow_up_naming_a_state_continues_the_report_question(run):
+    reply = texts(run(ActionFollowUp(), "what about Ohio?", "inform", {"us_state": "OH"})[0])
+    assert "1-855-642-4453" in reply
+
+
+def test_a_follow_up_naming_an_audience_finds_publications(run):
+    reply = texts(run(ActionFollowUp(), "for foster parents", "inform", {"audience": "parents_caregivers"})[0])
+    assert "Protecting Our Youth" in reply

@@ -1,0 +1,72 @@
+"""Ranked search: same answers on SQLite and PostgreSQL, synonyms understood, filters, stable order."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from knowledge.search import parse_query, search
+
+
+def top(engine, words: str, **filters) -> list[str]:
+    with Session(engine, future=True) as session:
+        return [hit.key for hit in search(session, words, **filters)]
+
+
+@pytest.mark.parametrize(
+    "words, expected_first",
+    [
+        ("labor trafficking for caseworkers", "cwig_caseworker_guide"),
+        ("screening tools", "opre_screening_tools"),
+        ("tip sheet for foster parents", "protecting_our_youth_tip_sheet"),
+        ("guide for child welfare agency leaders", "cwig_agency_guide"),
+        ("youth missing from foster care state statutes", "cwig_missing_from_care_statutes"),
+        ("SOAR stop observe ask respond", "soar_training"),
+    ],
+)
+def test_the_most_relevant_publication_ranks_first(engine, words, expected_first):
+    assert top(engine, words, kinds=("publication",))[0] == expected_first
+
+
+def test_law_abbreviations_and_numbers_find_the_law(engine):
+    assert top(engine, "PSTSFA", kinds=("law",))[0] == "pstsfa"
+    assert top(engine, "P.L. 114-22", kinds=("law",))[0] == "jvta"
+
+
+def test_domain_synonyms_are_normalized(sqlite_engine):
+    with Session(sqlite_engine, future=True) as session:
+        for words in ("CSEC", "DMST", "commercial sexual exploitation of children", "child sex trafficking"):
+            assert "sex_trafficking" in parse_query(session, words).topics, words
+        query = parse_query(session, "Guides for case workers in group homes")
+        assert query.audiences == ("caseworkers",)
+        assert "foster_care" in query.topics
+        assert "guide" in query.terms  # lemma of "Guides"
+
+
+def test_a_synonym_finds_what_the_plain_words_find(engine):
+    assert set(top(engine, "CSEC", kinds=("publication",))) & set(top(engine, "sex trafficking", kinds=("publication",)))
+
+
+def test_filters_restrict_results(engine):
+    for key in top(engine, "trafficking", kinds=("publication",), audience="caseworkers", limit=20):
+        assert key in {"cwig_caseworker_guide", "cwig_missing_from_care_statutes", "soar_training"}
+    assert top(engine, "trafficking", kinds=("publication",), pub_type="tip_sheet", limit=20) == [
+        "protecting_our_youth_tip_sheet"
+    ]
+    assert all(k.startswith(("signs", "definition", "risk", "prevention"))
+               for k in top(engine, "labor", kinds=("answer",), limit=20))
+
+
+def test_filters_without_words_list_everything_that_matches(engine):
+    assert "opre_screening_tools" in top(engine, "", kinds=("publication",), topic="screening", limit=20)
+
+
+def test_order_is_deterministic_and_pages_do_not_overlap(engine):
+    first = top(engine, "child welfare", kinds=("publication",), limit=10)
+    assert first == top(engine, "child welfare", kinds=("publication",), limit=10)
+    page_two = top(engine, "child welfare", kinds=("publication",), limit=3, offset=3)
+    assert page_two == first[3:6]
+
+
+def test_nonsense_and_punctuation_do_not_break_search(engine):
+    assert top(engine, "zzzz qqqq") == []
+    assert isinstance(top(engine, 'what "about" OR NEAR( * - ; DROP TABLE documents'), list)
