@@ -1,7 +1,7 @@
 """Short follow-ups that only name a state, an audience or a topic ("what about Ohio?")."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -23,10 +23,10 @@ FOLLOW_UPS: list[tuple[str, Action]] = [
 
 
 class ActionFollowUp(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_follow_up"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         for entity, action in FOLLOW_UPS:
             if latest_entity(tracker, entity):
                 return action.run(dispatcher, tracker, domain)

@@ -1,7 +1,7 @@
 """Explain a federal law or guidance: what it requires of child welfare, with its citation."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -13,10 +13,10 @@ from actions.slots import entity_or_slot
 
 
 class ActionExplainLaw(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_explain_law"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         key = entity_or_slot(tracker, "law")
         law = knowledge_base().law(key) if key else None
         if law is None:

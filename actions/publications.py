@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -16,7 +16,7 @@ PAGE = 3
 MORE_BUTTON = {"title": "Show more", "payload": "/more_results"}
 
 
-def _show_page(dispatcher: CollectingDispatcher, search: Dict[str, Any], offset: int) -> List[Dict[Text, Any]]:
+def _show_page(dispatcher: CollectingDispatcher, search: Dict[str, Any], offset: int) -> List[Dict[str, Any]]:
     """Show one page of results for a stored search; remember where the next page starts."""
     kb = knowledge_base()
     found = kb.find_publications(search["words"], topic=search["topic"], audience=search["audience"],
@@ -35,30 +35,33 @@ def _show_page(dispatcher: CollectingDispatcher, search: Dict[str, Any], offset:
 
 
 class ActionFindPublications(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_find_publications"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        text = tracker.latest_message.get("text") or ""
         search = {
-            "words": tracker.latest_message.get("text") or "",
+            "words": "" if text.startswith("/") else text,  # a button payload is not words to search
             "topic": latest_entity(tracker, "topic"),
             "audience": latest_entity(tracker, "audience"),
             "type": latest_entity(tracker, "publication_type"),
         }
-        # Filters narrow; when they leave nothing, relax the most specific first rather than say "none".
+        # Filters narrow; when they leave less than a page, relax the most specific first. The words
+        # still rank what matches them best first.
         for relaxed in ("type", "audience", "topic"):
-            if knowledge_base().find_publications(search["words"], topic=search["topic"], audience=search["audience"],
-                                                  pub_type=search["type"], limit=1):
+            found = knowledge_base().find_publications(search["words"], topic=search["topic"],
+                                                       audience=search["audience"], pub_type=search["type"], limit=PAGE)
+            if len(found) == PAGE:
                 break
             search[relaxed] = None
         return _show_page(dispatcher, search, 0)
 
 
 class ActionMorePublications(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_more_publications"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         stored = tracker.get_slot("publication_search")
         offset = tracker.get_slot("publication_offset")
         if not stored or offset is None:

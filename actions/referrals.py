@@ -1,7 +1,7 @@
 """Refer to the right line: a national line for the situation, or a state's child abuse reporting line."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -16,10 +16,10 @@ CHILD_REPORT_SITUATIONS = {"suspected_trafficking", "abuse_support"}
 
 
 class ActionReferHotline(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_refer_hotline"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         kb = knowledge_base()
         situation = latest_entity(tracker, "situation")
         hotlines = kb.hotlines_for(situation) if situation else []
@@ -38,10 +38,10 @@ class ActionReferHotline(Action):
 
 
 class ActionReportAbuse(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_report_abuse"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         abbr = entity_or_slot(tracker, "us_state")
         line = knowledge_base().state_line(abbr) if abbr else None
         if line is None:

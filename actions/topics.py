@@ -1,7 +1,7 @@
 """Answers on signs, risk factors, prevention, definitions and Prevention Month, with their source."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -21,10 +21,10 @@ INTENT_TOPICS = {
 
 
 class ActionAnswerTopic(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_topic"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         topic = INTENT_TOPICS.get(latest_intent(tracker) or "", "signs")
         question = tracker.latest_message.get("text") or ""
         answer = knowledge_base().best_answer(topic, question, latest_entities(tracker, "topic"))

@@ -9,6 +9,7 @@ RASA_HOST (127.0.0.1), RASA_AUTH_TOKEN (a random one per run when unset), RASA_C
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -31,8 +32,8 @@ TRAINING_INPUTS = ["config.yml", "domain.yml", "data", "bot/components", "knowle
 RASA = str(Path(sys.executable).with_name("rasa"))
 
 
-def environment() -> dict[str, str]:
-    env = dict(os.environ)
+def environment(**overrides: str) -> dict[str, str]:
+    env = {**os.environ, **overrides}
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -100,10 +101,20 @@ def started(command: list[str], ready_url: str, env: dict[str, str]) -> Iterator
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-def action_server(env: dict[str, str]):  # type: ignore[no-untyped-def]
+def action_server(env: dict[str, str]) -> contextlib._GeneratorContextManager[subprocess.Popen]:
     port = env["ACTION_PORT"]
     return started([sys.executable, "-m", "bot.action_server", "--port", port],
                    f"http://127.0.0.1:{port}/health", env)
+
+
+def rasa_server(env: dict[str, str], model: Path, token: str) -> contextlib._GeneratorContextManager[subprocess.Popen]:
+    """The Rasa server: REST and socket.io channels, HTTP API only with the token."""
+    host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
+    command = [RASA, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+               "--interface", host, "--port", port, "--enable-api", "--auth-token", token]
+    for origin in env.get("RASA_CORS_ORIGINS", "http://localhost:8080").split():
+        command += ["--cors", origin]
+    return started(command, f"http://127.0.0.1:{port}/", env)
 
 
 def run() -> None:
@@ -111,12 +122,7 @@ def run() -> None:
     model = train()
     token = env.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24)
     host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
-    cors = env.get("RASA_CORS_ORIGINS", "http://localhost:8080").split()
-    rasa = [RASA, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-            "--interface", host, "--port", port, "--enable-api", "--auth-token", token]
-    for origin in cors:
-        rasa += ["--cors", origin]
-    with action_server(env), started(rasa, f"http://127.0.0.1:{port}/", env) as server:
+    with action_server(env), rasa_server(env, model, token) as server:
         base = f"http://{host}:{port}"
         print(f"""
 The assistant is running.

@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--content", type=Path, default=CONTENT_DIR, help="content folder (default: %(default)s)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("validate", help="check every content file; load nothing")
-    commands.add_parser("load", help=f"validate, then replace the database content (KB_DATABASE_URL)")
+    commands.add_parser("load", help="validate, then replace the database content (KB_DATABASE_URL)")
     find = commands.add_parser("search", help="ranked search of the loaded knowledge base")
     find.add_argument("words")
     find.add_argument("--kind", choices=KINDS, action="append", help="repeat to allow several")

@@ -85,7 +85,9 @@ class VocabularyMatcher:
         found = [(doc[start:end], match_id) for match_id, start, end in self._matcher(doc)]
         kept = {(span.start, span.end) for span in filter_spans([span for span, _ in found])}
         matches = {
-            (span.start_char, self._ids[match_id]): Match(*self._ids[match_id], span.start_char, span.end_char, span.text)
+            (span.start_char, self._ids[match_id]): Match(
+                *self._ids[match_id], span.start_char, span.end_char, span.text
+            )
             for span, match_id in found
             if (span.start, span.end) in kept
         }

@@ -52,8 +52,9 @@ def _documents(content: Content) -> list[tuple[Document, list[DocumentTag]]]:
     for p in content.publications:
         add("publication", p.key, p.title, [p.publisher, p.description], p.topics, p.audiences, p.type)
     for a in content.answers:
-        add("answer", a.key, a.title, [a.summary, *a.points, a.source], [a.topic, *a.subtopics]
-            if a.topic in content.vocabulary["topics"] else a.subtopics)
+        # an answer's topic (e.g. "signs") is also a search topic when the vocabulary has it
+        topics = [a.topic, *a.subtopics] if a.topic in content.vocabulary["topics"] else a.subtopics
+        add("answer", a.key, a.title, [a.summary, *a.points, a.source], topics)
     for law in content.laws:
         add("law", law.key, law.name, [law.short_name, law.citation, *law.aliases, law.summary, *law.requirements],
             ["laws", *law.topics])
@@ -69,7 +70,9 @@ def _create_search_index(connection: Connection) -> None:
             "search_title, search_body, search_tags, content='documents', content_rowid='id')"
         ))
     elif connection.dialect.name == "postgresql":
-        connection.execute(text(f"CREATE INDEX IF NOT EXISTS documents_search_idx ON documents USING GIN (({PG_VECTOR}))"))
+        connection.execute(text(
+            f"CREATE INDEX IF NOT EXISTS documents_search_idx ON documents USING GIN (({PG_VECTOR}))"
+        ))
 
 
 def _refresh_search_index(connection: Connection) -> None:

@@ -12,7 +12,7 @@ after "in", "for", "from", "of" or "about", or as the whole message ("TX").
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 import rasa.shared.utils.io
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -30,6 +30,10 @@ from knowledge.entities import entity_terms, state_codes
 from knowledge.language import Term, VocabularyMatcher, analyse, english
 
 PREPOSITIONS = ["in", "for", "from", "of", "about"]
+# A phrase can name terms of several kinds ("sextortion" is a topic and a situation; "training" a
+# topic and a publication type). One entity per phrase, the first kind here, keeps the NLU output
+# unambiguous; search still uses every kind.
+PRIORITY = ["law", "us_state", "situation", "topic", "audience", "publication_type"]
 # Codes that are everyday words when a message is nothing else ("ok", "hi", "me").
 AMBIGUOUS_ALONE = {"OK", "HI", "ME", "OR", "IN", "DE", "PA", "MA", "LA", "AL"}
 
@@ -39,12 +43,12 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
     FILE_NAME = "knowledge_entities.json"
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         # content_dir: where to read the knowledge content (default: the project's knowledge/content)
         return {"content_dir": None}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 terms: Optional[List[Term]] = None, codes: Optional[List[str]] = None) -> None:
+    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 terms: List[Term] | None = None, codes: List[str] | None = None) -> None:
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
@@ -55,7 +59,7 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         self._code_matcher.add("us_state", [[{"LOWER": {"IN": PREPOSITIONS}}, {"ORTH": {"IN": self._codes}}]])
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> KnowledgeEntityExtractor:
         return cls(config, model_storage, resource)
 
@@ -74,7 +78,7 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             )
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+    def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> KnowledgeEntityExtractor:
         with model_storage.read_from(resource) as path:
             stored = rasa.shared.utils.io.read_json_file(path / cls.FILE_NAME)
@@ -87,11 +91,16 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
             message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
         return messages
 
-    def extract(self, text: str) -> List[Dict[Text, Any]]:
+    def extract(self, text: str) -> List[Dict[str, Any]]:
         """Entities in `text` as Rasa entity dicts, ordered by position."""
+        best: Dict[tuple, Any] = {}
+        for m in self._phrases.find(analyse(text)):
+            span = (m.start, m.end)
+            if span not in best or PRIORITY.index(m.facet) < PRIORITY.index(best[span].facet):
+                best[span] = m
         entities = [
             {"entity": m.facet, "value": m.key, "start": m.start, "end": m.end, "confidence_entity": 1.0}
-            for m in self._phrases.find(analyse(text))
+            for m in best.values()
         ]
         original = english().make_doc(text)  # codes are matched case-sensitively on the original text
         for _, _, end in self._code_matcher(original):
@@ -100,9 +109,8 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         alone = text.strip().rstrip("?.!")
         if len(alone) == 2 and alone.upper() in self._codes and alone.upper() not in AMBIGUOUS_ALONE:
             entities.append(self._state(alone.upper(), text.index(alone[0])))
-        unique = {(e["entity"], e["start"]): e for e in entities}
-        return [unique[k] for k in sorted(unique, key=lambda k: (k[1], k[0]))]
+        return sorted(entities, key=lambda e: (e["start"], e["entity"]))
 
     @staticmethod
-    def _state(code: str, start: int) -> Dict[Text, Any]:
+    def _state(code: str, start: int) -> Dict[str, Any]:
         return {"entity": "us_state", "value": code, "start": start, "end": start + len(code), "confidence_entity": 1.0}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from knowledge.content import Content
@@ -42,8 +43,8 @@ def test_a_failing_load_rolls_back_everything(engine, content, monkeypatch):
     # Two hotlines with the same key: the database refuses the second one midway through the load,
     # after the old rows were deleted and new ones inserted.
     broken.hotlines = [*content.hotlines, Hotline(**{c: getattr(content.hotlines[0], c)
-                                                     for c in Hotline.__table__.columns.keys()})]
-    with pytest.raises(Exception):
+                                                     for c in Hotline.__table__.columns.keys()})]  # noqa: SIM118
+    with pytest.raises(IntegrityError):
         load(engine, broken)
     assert counts(engine) == before
     with Session(engine, future=True) as session:

@@ -43,7 +43,8 @@ def test_domain_synonyms_are_normalized(sqlite_engine):
 
 
 def test_a_synonym_finds_what_the_plain_words_find(engine):
-    assert set(top(engine, "CSEC", kinds=("publication",))) & set(top(engine, "sex trafficking", kinds=("publication",)))
+    csec = top(engine, "CSEC", kinds=("publication",))
+    assert set(csec) & set(top(engine, "sex trafficking", kinds=("publication",)))
 
 
 def test_filters_restrict_results(engine):

@@ -1,0 +1,110 @@
+"""The real thing: trained model, action server and Rasa server, talked to over REST."""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+from dataclasses import dataclass
+from typing import Iterator
+
+import pytest
+import requests
+
+from bot.cli import action_server, environment, rasa_server, train
+from knowledge.db import make_engine
+from knowledge.loader import load
+
+pytestmark = pytest.mark.e2e
+TOKEN = "e2e-test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Servers:
+    url: str
+    actions: object
+
+    def say(self, text: str, sender: str = "e2e") -> list[dict]:
+        response = requests.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                                 timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def reply(self, text: str, sender: str = "e2e") -> str:
+        return "\n".join(m.get("text", "") for m in self.say(text, sender))
+
+    def stop_action_server(self) -> None:
+        os.killpg(self.actions.pid, signal.SIGTERM)
+        self.actions.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory, content) -> Iterator[Servers]:
+    database = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'knowledge.db'}"
+    load(make_engine(database), content)
+    env = environment(ACTION_PORT=str(free_port()), RASA_PORT=str(free_port()), KB_DATABASE_URL=database)
+    with contextlib.ExitStack() as stack:
+        actions = stack.enter_context(action_server(env))
+        stack.enter_context(rasa_server(env, train(), TOKEN))
+        yield Servers(f"http://127.0.0.1:{env['RASA_PORT']}", actions)
+
+
+def test_greeting_says_it_is_a_bot(servers):
+    reply = servers.say("hi")
+    assert "bot" in reply[0]["text"] and "911" in reply[0]["text"]
+    assert {b["payload"] for b in reply[0]["buttons"]} >= {"/ask_signs", "/ask_hotline"}
+
+
+def test_a_knowledge_question_is_answered_from_the_knowledge_base_with_its_source(servers):
+    reply = servers.reply("what are the signs of labor trafficking?")
+    assert "employer" in reply and "Source:" in reply and "https://" in reply
+
+
+def test_a_law_is_explained(servers):
+    reply = servers.reply("what does the PSTSFA require of child welfare agencies?")
+    assert "P.L. 113-183" in reply and "24 hours" in reply
+
+
+@pytest.mark.parametrize("state, number", [("Florida", "1-800-962-2873"), ("New York", "1-800-342-3720"),
+                                           ("Illinois", "1-800-252-2873")])
+def test_reporting_line_for_a_state(servers, state, number):
+    assert number in servers.reply(f"how do I report child abuse in {state}", sender=f"state-{state}")
+
+
+def test_the_state_can_come_in_a_later_turn(servers):
+    assert "Which state" in servers.reply("I want to report neglect", sender="two-turns")
+    assert "1-855-642-4453" in servers.reply("Ohio", sender="two-turns")
+
+
+def test_publications_then_more(servers):
+    first = servers.say("any publications for caseworkers on labor trafficking?", sender="pubs")
+    assert "1. " in first[0]["text"] and first[0]["buttons"][0]["payload"] == "/more_results"
+    assert "4. " in servers.reply("show me more", sender="pubs")
+
+
+def test_the_http_api_needs_the_token(servers):
+    assert requests.get(f"{servers.url}/status", timeout=10).status_code == 401
+    assert requests.get(f"{servers.url}/status", params={"token": "wrong"}, timeout=10).status_code == 401
+    assert requests.get(f"{servers.url}/status", params={"token": TOKEN}, timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🙂🙂", "x" * 10_000, "<script>alert(1)</script>", "/ask_law{bad json"])
+def test_odd_messages_get_an_answer_not_a_crash(servers, text):
+    response = requests.post(f"{servers.url}/webhooks/rest/webhook", json={"sender": "odd", "message": text},
+                             timeout=60)
+    assert response.status_code == 200
+    assert isinstance(response.json(), list)
+
+
+def test_crisis_is_answered_even_with_the_action_server_down(servers):
+    """Keep this test last: it stops the action server."""
+    servers.stop_action_server()
+    reply = servers.reply("I am in danger", sender="crisis")
+    assert "911" in reply and "1-888-373-7888" in reply and "233733" in reply
+    assert "988" in servers.reply("i want to kill myself", sender="crisis-2")
