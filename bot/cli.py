@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -70,6 +71,13 @@ def train(force: bool = False) -> Path:
     FINGERPRINT.write_text(json.dumps(current))
     print(f"Trained {MODEL.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
     return MODEL
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (for tests and measurements that start their own servers)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> None:

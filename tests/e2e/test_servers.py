@@ -4,25 +4,18 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 from dataclasses import dataclass
 from typing import Iterator
 
 import pytest
 import requests
 
-from bot.cli import action_server, environment, rasa_server, train
+from bot.cli import action_server, environment, free_port, rasa_server, train
 from knowledge.db import make_engine
 from knowledge.loader import load
 
 pytestmark = pytest.mark.e2e
 TOKEN = "e2e-test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

@@ -1,0 +1,65 @@
+"""Measure the running assistant: p50/p95 reply latency for knowledge-base questions over REST and
+the memory (RSS) of the Rasa and action servers. Starts its own servers on free ports.
+
+usage: .venv/bin/python scripts/measure.py [--requests 100]
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bot.cli import action_server, environment, free_port, rasa_server, train  # noqa: E402
+
+QUESTIONS = [
+    "what are the signs of labor trafficking?",
+    "what does PSTSFA require?",
+    "how do I report child abuse in Texas",
+    "who is at risk of trafficking?",
+    "any guides for caseworkers?",
+]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=100)
+    args = parser.parse_args()
+    env = environment(ACTION_PORT=str(free_port()), RASA_PORT=str(free_port()))
+    url = f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook"
+    with contextlib.ExitStack() as stack:
+        actions = stack.enter_context(action_server(env))
+        rasa = stack.enter_context(rasa_server(env, train(), secrets.token_urlsafe(16)))
+        for question in QUESTIONS:  # warm up every code path once
+            requests.post(url, json={"sender": "warmup", "message": question}, timeout=60).raise_for_status()
+        idle = rss_mb(rasa.pid), rss_mb(actions.pid)
+        timings = []
+        for n in range(args.requests):
+            started = time.perf_counter()
+            message = {"sender": f"user{n}", "message": QUESTIONS[n % len(QUESTIONS)]}
+            reply = requests.post(url, json=message, timeout=60)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert reply.ok and reply.json(), reply.text
+        quantiles = statistics.quantiles(timings, n=100)
+        print(f"knowledge-base questions: {args.requests} sequential requests, one user each")
+        p50, p95 = statistics.median(timings), quantiles[94]
+        print(f"  latency p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {max(timings):.0f} ms")
+        print(f"  Rasa server RSS: {idle[0]:.0f} MB after start, {rss_mb(rasa.pid):.0f} MB after the run")
+        print(f"  action server RSS: {idle[1]:.0f} MB after start, {rss_mb(actions.pid):.0f} MB after the run")
+
+
+if __name__ == "__main__":
+    main()
