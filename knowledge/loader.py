@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable
 
-from sqlalchemy import delete, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -93,10 +93,13 @@ def load(engine: Engine, content: Content) -> int:
     records = [_copy(record) for record in content.records()]
     with Session(engine, future=True) as session, session.begin():
         connection = session.connection()
+        # The tables hold nothing but derived content, so they are rebuilt on every load: a
+        # database made by an older version of the schema is upgraded, inside the same transaction.
+        if connection.dialect.name == "sqlite":
+            connection.execute(text("DROP TABLE IF EXISTS documents_fts"))
+        Base.metadata.drop_all(connection)
         Base.metadata.create_all(connection)
         _create_search_index(connection)
-        for table in reversed(Base.metadata.sorted_tables):
-            session.execute(delete(table))
         session.add_all(records)
         for document, tags in documents:
             session.add(document)

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from knowledge.content import Content
 from knowledge.loader import load
-from knowledge.schema import Document, Hotline, LoadInfo, StateReportingLine
+from knowledge.db import make_engine
+from knowledge.schema import Answer, Document, Hotline, LoadInfo, StateReportingLine
 
 
 def counts(engine: Engine) -> tuple[int, int, int]:
@@ -35,6 +36,16 @@ def test_reloading_is_idempotent(engine, content):
     before = counts(engine)
     load(engine, content)
     assert counts(engine) == before
+
+
+def test_a_database_from_an_older_schema_is_upgraded(tmp_path, content):
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE answers (key VARCHAR(64) PRIMARY KEY, title TEXT)"))
+    load(engine, content)
+    with Session(engine, future=True) as session:
+        first = session.execute(select(Answer).order_by(Answer.position)).scalars().first()
+    assert first.key == content.answers[0].key
 
 
 def test_a_failing_load_rolls_back_everything(engine, content, monkeypatch):
