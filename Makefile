@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup kb train run shell test lint validate clean
+.PHONY: setup kb train run shell test eval lint validate clean
 
 setup: $(VENV)/.installed
 
@@ -41,6 +41,9 @@ lint: setup
 
 test: train
 	$(PY) -m pytest
+
+eval: kb  ## held-out NLU test, 5-fold cross-validation and the crisis check; reports in results/
+	$(PY) scripts/evaluate.py
 
 clean:
 	rm -rf models var results .pytest_cache

@@ -8,6 +8,19 @@ from typing import Iterable
 
 from knowledge.schema import Answer, Hotline, Law, Publication, StateReportingLine
 
+SCREEN = 600  # characters: about one phone screen
+
+
+def split_for_screen(text: str, limit: int = SCREEN) -> tuple[str, str]:
+    """The first screenful of `text` (whole lines) and the rest ("" when it all fits)."""
+    if len(text) <= limit:
+        return text, ""
+    lines = text.split("\n")
+    first: list[str] = []
+    while lines and (not first or len("\n".join([*first, lines[0]])) <= limit):
+        first.append(lines.pop(0))
+    return "\n".join(first), "\n".join(lines)
+
 
 def _join(parts: Iterable[str | None], separator: str = " ") -> str:
     return separator.join(p for p in parts if p)

@@ -8,6 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
+from actions.more import utter_paged
 from actions.repository import knowledge_base
 from actions.slots import entity_or_slot
 
@@ -26,5 +27,6 @@ class ActionExplainLaw(Action):
                 buttons=[{"title": l.short_name or l.name, "payload": f'/ask_law{{"law": "{l.key}"}}'} for l in laws],
             )
             return []
-        dispatcher.utter_message(text=formatting.law(law))
-        return [SlotSet("law", law.key)]
+        buttons = [{"title": "Other laws", "payload": "/ask_law"},
+                   {"title": "Publications on laws", "payload": '/find_publications{"topic": "laws"}'}]
+        return [*utter_paged(dispatcher, formatting.law(law), buttons), SlotSet("law", law.key)]

@@ -13,7 +13,11 @@ from actions.repository import knowledge_base
 from actions.slots import latest_entity
 
 PAGE = 3
-MORE_BUTTON = {"title": "Show more", "payload": "/more_results"}
+# Words that ask for publications without saying about what.
+GENERIC_WORDS = {"publication", "resource", "reading", "read", "material", "recommend", "suggest", "share",
+                 "document", "paper", "article", "info", "information", "good", "need", "want", "look",
+                 "give", "list", "book", "handout", "link", "learn"}
+MORE_BUTTON = {"title": "More", "payload": "/more_results"}
 
 
 def _show_page(dispatcher: CollectingDispatcher, search: Dict[str, Any], offset: int) -> List[Dict[str, Any]]:
@@ -31,7 +35,8 @@ def _show_page(dispatcher: CollectingDispatcher, search: Dict[str, Any], offset:
     intro = "More publications" if offset else "Publications I'd suggest"
     listing = "\n".join(formatting.publication(p, offset + n) for n, p in enumerate(page, 1))
     dispatcher.utter_message(text=f"{intro}{described}:\n{listing}", buttons=[MORE_BUTTON] if len(found) > PAGE else [])
-    return [SlotSet("publication_search", json.dumps(search)), SlotSet("publication_offset", offset + PAGE)]
+    return [SlotSet("publication_search", json.dumps(search)), SlotSet("publication_offset", offset + PAGE),
+            SlotSet("more_text", None)]  # "more" now means more publications
 
 
 class ActionFindPublications(Action):
@@ -46,6 +51,15 @@ class ActionFindPublications(Action):
             "audience": latest_entity(tracker, "audience"),
             "type": latest_entity(tracker, "publication_type"),
         }
+        if not any(search[k] for k in ("topic", "audience", "type")):
+            # "do you have a publication on that?": the topic of the conversation so far
+            search["topic"] = tracker.get_slot("topic")
+            if not search["topic"] and not knowledge_base().says_more_than(search["words"], GENERIC_WORDS):
+                dispatcher.utter_message(response="utter_ask_which_publications", buttons=[
+                    {"title": t.label, "payload": f'/find_publications{{"topic": "{t.key}"}}'}
+                    for t in knowledge_base().terms("topics")
+                ])
+                return []
         # Filters narrow; when they leave less than a page, relax the most specific first. The words
         # still rank what matches them best first.
         for relaxed in ("type", "audience", "topic"):
@@ -57,14 +71,11 @@ class ActionFindPublications(Action):
         return _show_page(dispatcher, search, 0)
 
 
-class ActionMorePublications(Action):
-    def name(self) -> str:
-        return "action_more_publications"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        stored = tracker.get_slot("publication_search")
-        offset = tracker.get_slot("publication_offset")
-        if not stored or offset is None:
-            dispatcher.utter_message(response="utter_ask_publication_topic")
-            return []
-        return _show_page(dispatcher, json.loads(stored), int(offset))
+def show_next_page(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    """Continue the last publication search, or ask what to look for."""
+    stored = tracker.get_slot("publication_search")
+    offset = tracker.get_slot("publication_offset")
+    if not stored or offset is None:
+        dispatcher.utter_message(response="utter_ask_publication_topic")
+        return []
+    return _show_page(dispatcher, json.loads(stored), int(offset))

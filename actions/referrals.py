@@ -8,6 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
+from actions.more import utter_paged
 from actions.repository import knowledge_base
 from actions.slots import entity_or_slot, latest_entity
 
@@ -21,7 +22,9 @@ class ActionReferHotline(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         kb = knowledge_base()
-        situation = latest_entity(tracker, "situation")
+        situation = latest_entity(tracker, "situation") or tracker.get_slot("situation")
+        if not situation and any(e.get("name") == "action_answer_topic" for e in tracker.events):
+            situation = "suspected_trafficking"  # "and who do I call?" after talking about signs, risk...
         hotlines = kb.hotlines_for(situation) if situation else []
         if not hotlines:
             dispatcher.utter_message(
@@ -47,5 +50,5 @@ class ActionReportAbuse(Action):
         if line is None:
             dispatcher.utter_message(response="utter_ask_state")
             return []
-        dispatcher.utter_message(text=formatting.state_line(line))
-        return [SlotSet("us_state", line.abbr)]
+        buttons = [{"title": "Suspected trafficking?", "payload": '/ask_hotline{"situation": "suspected_trafficking"}'}]
+        return [*utter_paged(dispatcher, formatting.state_line(line), buttons), SlotSet("us_state", line.abbr)]

@@ -54,6 +54,12 @@ class KnowledgeBase:
                     return by_key[hit.key]
         return candidates[0] if candidates else None
 
+    def says_more_than(self, words: str, generic: set[str]) -> bool:
+        """Does the text name anything to search for beyond `generic` words?"""
+        with self._session() as session:
+            query = parse_query(session, words)
+        return bool(query.topics or query.audiences or query.types or set(query.free_terms) - generic)
+
     def publications(self, keys: Sequence[str]) -> list[Publication]:
         with self._session() as session:
             found = {p.key: p for p in session.execute(select(Publication).where(Publication.key.in_(keys))).scalars()}

@@ -4,9 +4,11 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
+from actions.more import utter_paged
 from actions.repository import knowledge_base
 from actions.slots import latest_entities, latest_intent
 
@@ -31,12 +33,15 @@ class ActionAnswerTopic(Action):
         if answer is None:
             dispatcher.utter_message(response="utter_no_answer")
             return []
-        buttons = [{"title": "Publications on this", "payload": "/find_publications"}]
-        if topic == "signs":
-            buttons.append({"title": "Who do I call?", "payload": '/ask_hotline{"situation": "suspected_trafficking"}'})
-        dispatcher.utter_message(text=formatting.answer(answer), buttons=buttons)
+        # Remember what we talk about, for "do you have a publication on that?"
+        talked_about = answer.subtopics[0] if answer.subtopics else None
+        if talked_about is None and knowledge_base().label("topics", topic):
+            talked_about = topic
+        buttons = [{"title": "Publications on this", "payload": "/find_publications"},
+                   {"title": "Who do I call?", "payload": '/ask_hotline{"situation": "suspected_trafficking"}'}]
+        text = formatting.answer(answer)
         related = knowledge_base().publications(answer.publications)
         if related:
             listing = "\n".join(formatting.publication(p, n) for n, p in enumerate(related, 1))
-            dispatcher.utter_message(text=f"To read more:\n{listing}")
-        return []
+            text += f"\nTo read more:\n{listing}"
+        return [*utter_paged(dispatcher, text, buttons), SlotSet("topic", talked_about)]

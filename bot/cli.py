@@ -24,11 +24,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from knowledge.content import content_hash
+from knowledge.content import content_hash, read_content
+from knowledge.entities import lookup_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"
 FINGERPRINT = ROOT / "models" / "assistant.fingerprint.json"
+LOOKUPS = ROOT / "data" / "nlu" / "lookups.yml"
 TRAINING_INPUTS = ["config.yml", "domain.yml", "data", "bot/components", "knowledge/content"]
 RASA = str(Path(sys.executable).with_name("rasa"))
 
@@ -55,8 +57,25 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
+def lookup_tables_yaml() -> str:
+    """data/nlu/lookups.yml as the knowledge content says it should be."""
+    lines = ["# Generated from knowledge/content by `python -m bot train`; edit the knowledge, not this file.",
+             'version: "3.1"', "nlu:"]
+    for entity, phrases in lookup_tables(read_content()).items():
+        lines += [f"  - lookup: {entity}", "    examples: |"] + [f"      - {p}" for p in phrases]
+    return "\n".join(lines) + "\n"
+
+
+def write_lookup_tables() -> None:
+    """Regenerate data/nlu/lookups.yml from the knowledge content (only when it changed)."""
+    text = lookup_tables_yaml()
+    if not LOOKUPS.exists() or LOOKUPS.read_text(encoding="utf-8") != text:
+        LOOKUPS.write_text(text, encoding="utf-8")
+
+
 def train(force: bool = False) -> Path:
     """Train unless the model was trained from exactly these inputs."""
+    write_lookup_tables()
     current = {"inputs": fingerprint(), "knowledge": content_hash()}
     previous = json.loads(FINGERPRINT.read_text()) if FINGERPRINT.exists() else {}
     if MODEL.exists() and previous == current and not force:

@@ -20,7 +20,7 @@ FACET_ENTITIES = {
 def entity_terms(content: Content) -> list[Term]:
     """Phrases for every entity type, each naming the canonical value (a knowledge-base key)."""
     terms = [
-        Term(FACET_ENTITIES[facet], term.key, (term.label, *term.synonyms))
+        Term(FACET_ENTITIES[facet], term.key, term.phrases)
         for facet, entries in content.vocabulary.items()
         for term in entries.values()
     ]
@@ -30,6 +30,15 @@ def entity_terms(content: Content) -> list[Term]:
     ]
     terms += [Term("us_state", line.abbr, (line.name, *line.aliases)) for line in content.state_lines]
     return terms
+
+
+def lookup_tables(content: Content) -> dict[str, list[str]]:
+    """Rasa lookup tables (entity type -> phrases) for the RegexFeaturizer: the same names the
+    entity component matches, so the intent classifier also sees "this names a state/law/topic"."""
+    tables: dict[str, set[str]] = {}
+    for term in entity_terms(content):
+        tables.setdefault(term.facet, set()).update(p for p in term.phrases if len(p) > 2)
+    return {entity: sorted(phrases, key=str.lower) for entity, phrases in sorted(tables.items())}
 
 
 def state_codes(content: Content) -> list[str]:

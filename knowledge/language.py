@@ -67,22 +67,40 @@ class Match:
     text: str
 
 
+def number_forms(word: str) -> set[str]:
+    """A word with its singular and plural: "signs" -> {"signs", "sign"}, "agency" -> {"agency", "agencies"}."""
+    if word.endswith("ies"):
+        return {word, word[:-3] + "y"}
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return {word, word[:-1] + "ies"}
+    if word.endswith("s"):
+        return {word, word[:-1]}
+    return {word, word + "s", word + "es"}
+
+
 class VocabularyMatcher:
     """Finds vocabulary phrases in text, preferring the longest match where phrases overlap.
 
-    One span may stand for terms of several facets ("training" is a topic and a publication
-    type); every one of them is returned."""
+    Phrases of several words match on lemmas ("group homes" finds "group home"); a single word
+    matches only itself in singular or plural, because its lemma is too loose ("signs" must not
+    match "signing", nor "reporting" every "report"). One span may stand for terms of several
+    facets ("training" is a topic and a publication type); every one of them is returned."""
 
     def __init__(self, terms: Iterable[Term]):
-        self._matcher = PhraseMatcher(english().vocab, attr="LEMMA")
+        self._phrases = PhraseMatcher(english().vocab, attr="LEMMA")
+        self._words = PhraseMatcher(english().vocab, attr="LOWER")
         self._ids: dict[int, tuple[str, str]] = {}
         for term in terms:
             label = f"{term.facet}:{term.key}"
             self._ids[english().vocab.strings.add(label)] = (term.facet, term.key)
-            self._matcher.add(label, [analyse(phrase) for phrase in term.phrases if phrase.strip()])
+            docs = [analyse(phrase) for phrase in term.phrases if phrase.strip()]
+            self._phrases.add(label, [d for d in docs if len(d) > 1])
+            words = {form for d in docs if len(d) == 1 for form in number_forms(d.text)}
+            self._words.add(label, [english().make_doc(w) for w in sorted(words)])
 
     def find(self, doc: Doc) -> list[Match]:
-        found = [(doc[start:end], match_id) for match_id, start, end in self._matcher(doc)]
+        found = [(doc[start:end], match_id) for matcher in (self._phrases, self._words)
+                 for match_id, start, end in matcher(doc)]
         kept = {(span.start, span.end) for span in filter_spans([span for span, _ in found])}
         matches = {
             (span.start_char, self._ids[match_id]): Match(

@@ -21,8 +21,8 @@ PG_VECTOR = (
 
 
 def vocabulary_matcher(terms: Iterable[VocabularyTerm]) -> VocabularyMatcher:
-    """A matcher for vocabulary phrases: each term's label and synonyms."""
-    return VocabularyMatcher(Term(t.facet, t.key, (t.label, *t.synonyms)) for t in terms)
+    """A matcher for vocabulary phrases: what people write for each term."""
+    return VocabularyMatcher(Term(t.facet, t.key, t.phrases) for t in terms)
 
 
 def normalized(words: str) -> str:

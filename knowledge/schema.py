@@ -22,6 +22,12 @@ class VocabularyTerm(Base):
     label = Column(String(200), nullable=False)
     synonyms = Column(JSON, nullable=False, default=list)
 
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        """What people write for this term: its synonyms (the label is display text, and a
+        one-word label such as "Report" would match everyday words)."""
+        return tuple(self.synonyms) or (self.label,)
+
 
 class Hotline(Base):
     __tablename__ = "hotlines"

@@ -49,5 +49,7 @@ def run(domain) -> Callable[..., tuple[list[dict[str, Any]], list[dict[str, Any]
     return _run
 
 
-def texts(messages: list[dict[str, Any]]) -> str:
-    return "\n".join(m.get("text") or "" for m in messages)
+def texts(messages: list[dict[str, Any]], events: list[dict[str, Any]] | None = None) -> str:
+    """Everything the user can read: the messages, and with `events` the rest kept for "more"."""
+    more = [e["value"] for e in events or [] if e.get("name") == "more_text" and e.get("value")]
+    return "\n".join([*(m.get("text") or "" for m in messages), *more])

@@ -6,7 +6,7 @@ from tests.actions.conftest import texts
 
 def test_a_named_law_is_explained_with_citation_and_source(run):
     messages, events = run(ActionExplainLaw(), "what does JVTA do", "ask_law", {"law": "jvta"})
-    answer = texts(messages)
+    answer = texts(messages, events)
     assert "Justice for Victims of Trafficking Act" in answer and "P.L. 114-22" in answer
     assert "child abuse and neglect" in answer
     assert "Source: https://www.childwelfare.gov/" in answer
@@ -14,7 +14,7 @@ def test_a_named_law_is_explained_with_citation_and_source(run):
 
 
 def test_the_24_hour_rule_comes_from_pstsfa(run):
-    answer = texts(run(ActionExplainLaw(), "PSTSFA", "ask_law", {"law": "pstsfa"})[0])
+    answer = texts(*run(ActionExplainLaw(), "PSTSFA", "ask_law", {"law": "pstsfa"}))
     assert "24 hours" in answer and "NCMEC" in answer and "P.L. 113-183" in answer
 
 
@@ -26,5 +26,5 @@ def test_without_a_law_the_user_picks_one(run):
 
 
 def test_a_remembered_law_answers_a_follow_up(run):
-    answer = texts(run(ActionExplainLaw(), "and what does it require?", "ask_law", slots={"law": "tvppra"})[0])
+    answer = texts(*run(ActionExplainLaw(), "and what does it require?", "ask_law", slots={"law": "tvppra"}))
     assert "P.L. 117-348" in answer

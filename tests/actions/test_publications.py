@@ -2,7 +2,8 @@ import json
 
 from rasa_sdk.events import SlotSet
 
-from actions.publications import ActionFindPublications, ActionMorePublications
+from actions.more import ActionShowMore
+from actions.publications import ActionFindPublications
 from tests.actions.conftest import texts
 
 
@@ -24,14 +25,14 @@ def test_best_three_with_title_publisher_year_and_link(run):
 def test_more_continues_where_the_last_page_ended(run):
     _, events = run(ActionFindPublications(), "child welfare trafficking", "find_publications")
     first = slots_from(events)
-    messages, events = run(ActionMorePublications(), "more", "more_results", slots=first)
+    messages, events = run(ActionShowMore(), "more", "more_results", slots=first)
     reply = texts(messages)
     assert reply.startswith("More publications") and "\n4. " in reply
     assert slots_from(events)["publication_offset"] == 6
 
 
 def test_more_without_a_previous_search_asks_what_to_find(run):
-    messages, _ = run(ActionMorePublications(), "more", "more_results")
+    messages, _ = run(ActionShowMore(), "more", "more_results")
     assert messages[0]["response"] == "utter_ask_publication_topic"
 
 

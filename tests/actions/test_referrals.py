@@ -23,14 +23,14 @@ from tests.actions.conftest import texts
 )
 def test_each_situation_gets_its_line(run, situation, expected):
     messages, events = run(ActionReferHotline(), "who do I call", "ask_hotline", {"situation": situation})
-    reply = texts(messages)
+    reply = texts(messages, events)
     for number in expected:
         assert number in reply, (situation, reply)
     assert SlotSet("situation", situation) in events
 
 
 def test_988_never_offers_the_ended_press_3_option(run):
-    reply = texts(run(ActionReferHotline(), "", "ask_hotline", {"situation": "suicidal_thoughts"})[0])
+    reply = texts(*run(ActionReferHotline(), "", "ask_hotline", {"situation": "suicidal_thoughts"}))
     assert "press 3" not in reply.replace("'press 3' option ended", "")
 
 
@@ -50,7 +50,7 @@ def test_no_situation_offers_the_choices(run):
 def test_state_reporting_line(run, content, abbr):
     line = next(s for s in content.state_lines if s.abbr == abbr)
     messages, events = run(ActionReportAbuse(), f"report abuse in {abbr}", "report_abuse", {"us_state": abbr})
-    reply = texts(messages)
+    reply = texts(messages, events)
     assert line.name in reply and "911" in reply and "Source:" in reply
     if line.phone:
         assert line.phone in reply
@@ -61,7 +61,7 @@ def test_state_reporting_line(run, content, abbr):
 
 def test_every_state_and_territory_has_an_answer(run, content):
     for line in content.state_lines:
-        reply = texts(run(ActionReportAbuse(), "", "report_abuse", {"us_state": line.abbr})[0])
+        reply = texts(*run(ActionReportAbuse(), "", "report_abuse", {"us_state": line.abbr}))
         assert line.phone in reply if line.phone else "no single statewide" in reply, line.abbr
 
 
@@ -71,10 +71,10 @@ def test_without_a_state_it_asks_for_one(run):
 
 
 def test_a_follow_up_naming_a_state_continues_the_report_question(run):
-    reply = texts(run(ActionFollowUp(), "what about Ohio?", "inform", {"us_state": "OH"})[0])
+    reply = texts(*run(ActionFollowUp(), "what about Ohio?", "inform", {"us_state": "OH"}))
     assert "1-855-642-4453" in reply
 
 
 def test_a_follow_up_naming_an_audience_finds_publications(run):
-    reply = texts(run(ActionFollowUp(), "for foster parents", "inform", {"audience": "parents_caregivers"})[0])
+    reply = texts(*run(ActionFollowUp(), "for foster parents", "inform", {"audience": "parents_caregivers"}))
     assert "Protecting Our Youth" in reply

@@ -3,35 +3,35 @@ from tests.actions.conftest import texts
 
 
 def test_signs_of_labor_trafficking_with_source(run):
-    messages, _ = run(ActionAnswerTopic(), "what are the signs of labor trafficking", "ask_signs",
+    messages, events = run(ActionAnswerTopic(), "what are the signs of labor trafficking", "ask_signs",
                       {"topic": "labor_trafficking"})
-    answer = texts(messages)
+    answer = texts(messages, events)
     assert "Debt to an employer" in answer or "debt to an employer" in answer
     assert "Source:" in answer and "https://" in answer
     assert any(b["payload"].startswith("/ask_hotline") for m in messages for b in m.get("buttons", []))
 
 
 def test_signs_without_subtopic_give_the_general_indicators(run):
-    answer = texts(run(ActionAnswerTopic(), "what are the red flags", "ask_signs")[0])
+    answer = texts(*run(ActionAnswerTopic(), "what are the red flags", "ask_signs"))
     assert "No single indicator proves trafficking" in answer
     assert "older" in answer  # the controlling older "boyfriend"/"girlfriend" indicator
 
 
 def test_definition_question_gets_the_matching_definition(run):
-    answer = texts(run(ActionAnswerTopic(), "does a minor have to be forced for it to be sex trafficking?",
-                       "ask_definition")[0])
+    answer = texts(*run(ActionAnswerTopic(), "does a minor have to be forced for it to be sex trafficking?",
+                       "ask_definition"))
     assert "under 18" in answer and "force, fraud or coercion" in answer
-    border = texts(run(ActionAnswerTopic(), "is it trafficking if nobody crossed a border?", "ask_definition")[0])
+    border = texts(*run(ActionAnswerTopic(), "is it trafficking if nobody crossed a border?", "ask_definition"))
     assert "border" in border
 
 
 def test_risk_factors_prevention_and_month(run):
-    assert "foster care" in texts(run(ActionAnswerTopic(), "who is at risk", "ask_risk_factors")[0])
-    assert "social connections" in texts(run(ActionAnswerTopic(), "how to prevent it", "ask_prevention")[0])
-    month = texts(run(ActionAnswerTopic(), "when is prevention month", "ask_prevention_month")[0])
+    assert "foster care" in texts(*run(ActionAnswerTopic(), "who is at risk", "ask_risk_factors"))
+    assert "social connections" in texts(*run(ActionAnswerTopic(), "how to prevent it", "ask_prevention"))
+    month = texts(*run(ActionAnswerTopic(), "when is prevention month", "ask_prevention_month"))
     assert "January" in month and "Source:" in month
 
 
 def test_related_publications_are_offered(run):
-    messages, _ = run(ActionAnswerTopic(), "who is at risk", "ask_risk_factors")
-    assert "To read more" in texts(messages)
+    messages, events = run(ActionAnswerTopic(), "who is at risk", "ask_risk_factors")
+    assert "To read more" in texts(messages, events)

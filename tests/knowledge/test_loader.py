@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from knowledge.content import Content
-from knowledge.loader import load
 from knowledge.db import make_engine
+from knowledge.loader import load
 from knowledge.schema import Answer, Document, Hotline, LoadInfo, StateReportingLine
 
 

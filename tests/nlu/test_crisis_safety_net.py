@@ -1,0 +1,47 @@
+"""The safety net turns danger and suicide phrases into crisis intents whatever the classifier said."""
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.crisis_safety_net import CrisisSafetyNet
+
+
+@pytest.fixture(scope="module")
+def net() -> CrisisSafetyNet:
+    return CrisisSafetyNet()
+
+
+def classify(net: CrisisSafetyNet, text: str, classifier_said: str = "ask_capabilities") -> Message:
+    message = Message(data={"text": text, "intent": {"name": classifier_said, "confidence": 0.9},
+                            "intent_ranking": [{"name": classifier_said, "confidence": 0.9}]})
+    return net.process([message])[0]
+
+
+@pytest.mark.parametrize("text", [
+    "I am in danger", "im in danger", "he wont let me leave", "i cant leave the house",
+    "my boss took my passport", "he says i owe him", "hes makin me work for free", "they're selling me",
+    "help!!", "she is forcing me to do stuff with guys",
+])
+def test_danger_phrases_become_crisis(net, text):
+    message = classify(net, text)
+    assert message.get("intent")["name"] == "crisis"
+    assert message.get("intent_ranking")[0] == {"name": "crisis", "confidence": 1.0}
+    assert message.get("safety_net")["category"] == "danger"
+
+
+@pytest.mark.parametrize("text", ["i want to kill myself", "i dont wanna be alive", "i can't go on like this"])
+def test_suicide_phrases_become_suicidal(net, text):
+    assert classify(net, text, "crisis").get("intent")["name"] == "suicidal"
+
+
+@pytest.mark.parametrize("text", [
+    "what are the signs of being forced into labor?", "how do traffickers control victims?",
+    "can you help me find publications", "what does PSTSFA require when a youth is missing?",
+    "I can't go out tonight, sorry", "is it trafficking if nobody crossed a border?",
+])
+def test_questions_about_the_subject_are_left_alone(net, text):
+    message = classify(net, text, "ask_signs")
+    assert message.get("intent")["name"] == "ask_signs" and message.get("safety_net") is None
+
+
+def test_a_crisis_the_classifier_found_stays_as_it_is(net):
+    assert classify(net, "please help me", "suicidal").get("intent")["name"] == "suicidal"
