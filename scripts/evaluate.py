@@ -54,8 +54,9 @@ def safety(model: Path, folder: Path) -> dict[str, object]:
     intents = asyncio.run(parse_all(model, texts + calm))
     on_crisis, on_calm = intents[: len(texts)], intents[len(texts):]
     missed = [t for t, i in zip(texts, on_crisis, strict=False) if i not in CRISIS_INTENTS]
+    # both crisis answers give 988 (utter_crisis has a line for it), so either intent will do
     suicidal_missed = [m["text"] for m, i in zip(crisis, on_crisis, strict=False)
-                       if m["kind"] == "suicidal" and i != "suicidal"]
+                       if m["kind"] == "suicidal" and i not in CRISIS_INTENTS]
     alarms = [t for t, i in zip(calm, on_calm, strict=False) if i in CRISIS_INTENTS]
     return {
         "crisis_messages": len(texts),
@@ -108,7 +109,7 @@ def main() -> None:
         for text in s["missed"]:
             print(f"    MISSED crisis: {text}")
         for text in s["suicidal_not_routed_to_988"]:
-            print(f"    suicidal without 988: {text}")
+            print(f"    suicidal message without 988: {text}")
         for text in s["false_alarms"]:
             print(f"    false alarm: {text}")
 

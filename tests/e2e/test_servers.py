@@ -81,6 +81,28 @@ def test_publications_then_more(servers):
     assert "4. " in servers.reply("show me more", sender="pubs")
 
 
+@pytest.mark.parametrize("text", ["he took my phone and wont let me leave", "i cant leave, he says i owe him",
+                                  "help!!", "i dont wanna be alive anymore"])
+def test_indirect_crisis_messages_get_911_and_the_hotline_or_988(servers, text):
+    reply = servers.reply(text, sender=f"crisis-{hash(text)}")
+    assert "911" in reply and "988" in reply
+
+
+def test_a_crisis_mid_conversation_interrupts_whatever_was_going_on(servers):
+    servers.reply("any publications for foster parents?", sender="midway")
+    assert "1-888-373-7888" in servers.reply("actually he is outside the door", sender="midway")
+
+
+def test_asking_for_a_person_gets_the_hotline(servers):
+    assert "1-888-373-7888" in servers.reply("can I talk to a real person?", sender="human")
+
+
+def test_a_long_answer_comes_a_screen_at_a_time(servers):
+    first = servers.say("what does PSTSFA require?", sender="long")
+    assert "Source:" in first[0]["text"] and first[0]["buttons"][0]["payload"] == "/more_results"
+    assert "NCMEC" in servers.reply("more", sender="long")
+
+
 def test_the_http_api_needs_the_token(servers):
     assert requests.get(f"{servers.url}/status", timeout=10).status_code == 401
     assert requests.get(f"{servers.url}/status", params={"token": "wrong"}, timeout=10).status_code == 401

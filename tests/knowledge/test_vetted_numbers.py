@@ -95,6 +95,8 @@ def test_domain_responses_use_the_knowledge_base_numbers(content):
     crisis = responses["utter_crisis"][0]["text"]
     assert "911" in crisis and nhth.phone in crisis and "233733" in crisis
     assert "988" in responses["utter_suicide_crisis"][0]["text"]
+    assert "988" in crisis  # a suicidal message the classifier calls "crisis" still gets 988
+    assert "1-888-373-7888" in responses["utter_human_handoff"][0]["text"]
     for name, variants in responses.items():
         for variant in variants:
             for found in re.findall(r"\b1-\d{3}-\d{3}-\d{4}\b", variant["text"]):
