@@ -25,7 +25,7 @@ INTENT_LABELS = {
     "greet": "saying hello",
     "goodbye": "saying goodbye",
     "thank": "saying thanks",
-    "restart": "starting over",
+    "start_over": "starting over",
 }
 
 
