@@ -72,10 +72,6 @@ class KnowledgeBase:
                           pub_type=pub_type, offset=offset, limit=limit)
         return self.publications([hit.key for hit in hits])
 
-    def hotline(self, key: str) -> Hotline | None:
-        with self._session() as session:
-            return session.get(Hotline, key)
-
     def hotlines_for(self, situation: str) -> list[Hotline]:
         with self._session() as session:
             hotlines = session.execute(select(Hotline).order_by(Hotline.name)).scalars()
