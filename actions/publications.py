@@ -20,11 +20,17 @@ GENERIC_WORDS = {"publication", "resource", "reading", "read", "material", "reco
 MORE_BUTTON = {"title": "More", "payload": "/more_results"}
 
 
-def _show_page(dispatcher: CollectingDispatcher, search: Dict[str, Any], offset: int) -> List[Dict[str, Any]]:
-    """Show one page of results for a stored search; remember where the next page starts."""
+def _find(search: Dict[str, Any], offset: int) -> list:
+    """One page of a search, and one more result to know whether there is a next page."""
+    return knowledge_base().find_publications(search["words"], topic=search["topic"], audience=search["audience"],
+                                              pub_type=search["type"], offset=offset, limit=PAGE + 1)
+
+
+def _show_page(dispatcher: CollectingDispatcher, search: Dict[str, Any], offset: int,
+               found: list | None = None) -> List[Dict[str, Any]]:
+    """Show one page of results for a search; remember where the next page starts."""
     kb = knowledge_base()
-    found = kb.find_publications(search["words"], topic=search["topic"], audience=search["audience"],
-                                 pub_type=search["type"], offset=offset, limit=PAGE + 1)
+    found = _find(search, offset) if found is None else found
     page = found[:PAGE]
     if not page:
         dispatcher.utter_message(response="utter_no_more_publications" if offset else "utter_no_publications")
@@ -62,13 +68,14 @@ class ActionFindPublications(Action):
                 return []
         # Filters narrow; when they leave less than a page, relax the most specific first. The words
         # still rank what matches them best first.
+        found = _find(search, 0)
         for relaxed in ("type", "audience", "topic"):
-            found = knowledge_base().find_publications(search["words"], topic=search["topic"],
-                                                       audience=search["audience"], pub_type=search["type"], limit=PAGE)
-            if len(found) == PAGE:
+            if len(found) >= PAGE:
                 break
-            search[relaxed] = None
-        return _show_page(dispatcher, search, 0)
+            if search[relaxed]:
+                search[relaxed] = None
+                found = _find(search, 0)
+        return _show_page(dispatcher, search, 0, found)
 
 
 def show_next_page(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:

@@ -144,12 +144,19 @@ def rasa_server(env: dict[str, str], model: Path, token: str) -> contextlib._Gen
     return started(command, f"http://127.0.0.1:{port}/", env)
 
 
+@contextmanager
+def assistant(env: dict[str, str], model: Path, token: str) -> Iterator[tuple[subprocess.Popen, subprocess.Popen]]:
+    """The action server, then the Rasa server; both stopped when the block ends."""
+    with action_server(env) as actions, rasa_server(env, model, token) as rasa:
+        yield actions, rasa
+
+
 def run() -> None:
     env = environment()
     model = train()
     token = env.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24)
     host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
-    with action_server(env), rasa_server(env, model, token) as server:
+    with assistant(env, model, token) as (_, server):
         base = f"http://{host}:{port}"
         print(f"""
 The assistant is running.

@@ -20,6 +20,10 @@ PG_VECTOR = (
 )
 
 
+# vocabulary facet -> the prefix of its tag words (tag_token); documents and queries must agree
+TAG_FACETS = {"topics": "topic", "audiences": "audience", "publication_types": "type", "situations": "situation"}
+
+
 def vocabulary_matcher(terms: Iterable[VocabularyTerm]) -> VocabularyMatcher:
     """A matcher for vocabulary phrases: what people write for each term."""
     return VocabularyMatcher(Term(t.facet, t.key, t.phrases) for t in terms)
@@ -33,7 +37,6 @@ def _documents(content: Content) -> list[tuple[Document, list[DocumentTag]]]:
     """One search document per publication, answer, law and hotline."""
     terms = [t for facet in content.vocabulary.values() for t in facet.values()]
     matcher = vocabulary_matcher(terms)
-    facet_of = {"topics": "topic", "audiences": "audience", "publication_types": "type", "situations": "situation"}
     rows = []
 
     def add(kind: str, key: str, title: str, body: Iterable[str | None], topics: Iterable[str],
@@ -42,7 +45,7 @@ def _documents(content: Content) -> list[tuple[Document, list[DocumentTag]]]:
         tags = {kind} | {tag_token("topic", t) for t in topics} | {tag_token("audience", a) for a in audiences}
         if pub_type:
             tags.add(tag_token("type", pub_type))
-        tags |= {tag_token(facet_of[m.facet], m.key) for m in matcher.find(analyse(f"{title}. {text_body}"))}
+        tags |= {tag_token(TAG_FACETS[m.facet], m.key) for m in matcher.find(analyse(f"{title}. {text_body}"))}
         document = Document(kind=kind, key=key, title=title, pub_type=pub_type, search_title=normalized(title),
                             search_body=normalized(text_body), search_tags=" ".join(sorted(tags)))
         document_tags = [DocumentTag(facet="topic", key=t) for t in sorted(set(topics))]

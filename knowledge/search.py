@@ -14,11 +14,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from knowledge.language import VocabularyMatcher, analyse, content_lemmas, tag_token
-from knowledge.loader import PG_VECTOR, vocabulary_matcher
+from knowledge.loader import PG_VECTOR, TAG_FACETS, vocabulary_matcher
 from knowledge.schema import LoadInfo, VocabularyTerm
 
 KINDS = ("publication", "answer", "law", "hotline")
-_TAG_FACETS = {"topics": "topic", "audiences": "audience", "publication_types": "type", "situations": "situation"}
 _matchers: dict[str, VocabularyMatcher] = {}
 
 
@@ -53,9 +52,9 @@ def parse_query(session: Session, words: str) -> Query:
     matches = _matcher(session).find(doc)
     lemmas = content_lemmas(doc)
     terms = dict.fromkeys(lemmas)  # ordered, unique
-    terms.update(dict.fromkeys(tag_token(_TAG_FACETS[m.facet], m.key) for m in matches))
+    terms.update(dict.fromkeys(tag_token(TAG_FACETS[m.facet], m.key) for m in matches))
     matched = {lemma for m in matches for lemma in content_lemmas(doc.char_span(m.start, m.end) or doc[0:0])}
-    by_facet = {facet: tuple(dict.fromkeys(m.key for m in matches if m.facet == facet)) for facet in _TAG_FACETS}
+    by_facet = {facet: tuple(dict.fromkeys(m.key for m in matches if m.facet == facet)) for facet in TAG_FACETS}
     return Query(tuple(terms), tuple(dict.fromkeys(t for t in lemmas if t not in matched)),
                  by_facet["topics"], by_facet["audiences"], by_facet["publication_types"])
 

@@ -6,7 +6,6 @@ usage: .venv/bin/python scripts/measure.py [--requests 100]
 from __future__ import annotations
 
 import argparse
-import contextlib
 import secrets
 import statistics
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bot.cli import action_server, environment, free_port, rasa_server, train  # noqa: E402
+from bot.cli import assistant, environment, free_port, train  # noqa: E402
 
 QUESTIONS = [
     "what are the signs of labor trafficking?",
@@ -40,9 +39,7 @@ def main() -> None:
     args = parser.parse_args()
     env = environment(ACTION_PORT=str(free_port()), RASA_PORT=str(free_port()))
     url = f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook"
-    with contextlib.ExitStack() as stack:
-        actions = stack.enter_context(action_server(env))
-        rasa = stack.enter_context(rasa_server(env, train(), secrets.token_urlsafe(16)))
+    with assistant(env, train(), secrets.token_urlsafe(16)) as (actions, rasa):
         for question in QUESTIONS:  # warm up every code path once
             requests.post(url, json={"sender": "warmup", "message": question}, timeout=60).raise_for_status()
         idle = rss_mb(rasa.pid), rss_mb(actions.pid)

@@ -1,7 +1,6 @@
 """The real thing: trained model, action server and Rasa server, talked to over REST."""
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 from dataclasses import dataclass
@@ -10,7 +9,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from bot.cli import action_server, environment, free_port, rasa_server, train
+from bot.cli import assistant, environment, free_port, train
 from knowledge.db import make_engine
 from knowledge.loader import load
 
@@ -42,9 +41,7 @@ def servers(tmp_path_factory, content) -> Iterator[Servers]:
     database = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'knowledge.db'}"
     load(make_engine(database), content)
     env = environment(ACTION_PORT=str(free_port()), RASA_PORT=str(free_port()), KB_DATABASE_URL=database)
-    with contextlib.ExitStack() as stack:
-        actions = stack.enter_context(action_server(env))
-        stack.enter_context(rasa_server(env, train(), TOKEN))
+    with assistant(env, train(), TOKEN) as (actions, _):
         yield Servers(f"http://127.0.0.1:{env['RASA_PORT']}", actions)
 
 
