@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from knowledge.db import make_engine
+from knowledge.language import analyse, content_lemmas
 from knowledge.schema import Answer, Hotline, Law, Publication, StateReportingLine, VocabularyTerm
 from knowledge.search import Hit, parse_query, search
 
@@ -37,17 +38,20 @@ class KnowledgeBase:
     def best_answer(self, topic: str, question: str, subtopics: Sequence[str] = ()) -> Answer | None:
         """The answer on `topic` that best fits the question.
 
-        A subtopic the user named decides first; then the words the question adds beyond vocabulary
-        phrases ("does a *minor* have to be *forced*"); with neither, the topic's general answer,
-        which is the first in answers.yml."""
+        A subtopic the user named decides first; then words of the question, beyond vocabulary
+        phrases, that tell the candidates apart ("does a *minor* have to be *forced*"; not
+        "trafficking", which they all share); with neither, the topic's general answer, which is
+        the first in answers.yml."""
         candidates = self.answers(topic)
         for subtopic in subtopics:
             for answer in candidates:
                 if subtopic in answer.subtopics:
                     return answer
         with self._session() as session:
-            adds_something = bool(parse_query(session, question).free_terms)
-        if adds_something and len(candidates) > 1:
+            clues = set(parse_query(session, question).free_terms)
+        words_of = [set(content_lemmas(analyse(" ".join([a.title, a.summary, *a.points])))) for a in candidates]
+        telling = {c for c in clues if 0 < sum(c in words for words in words_of) < len(candidates)}
+        if telling:
             by_key = {a.key: a for a in candidates}
             for hit in self.search(question, kinds=("answer",), limit=50):
                 if hit.key in by_key:

@@ -17,6 +17,11 @@ def test_signs_without_subtopic_give_the_general_indicators(run):
     assert "older" in answer  # the controlling older "boyfriend"/"girlfriend" indicator
 
 
+def test_the_plain_question_gets_the_general_signs_not_a_subtopic(run):
+    answer = texts(*run(ActionAnswerTopic(), "what are the signs of trafficking?", "ask_signs", {"topic": "signs"}))
+    assert "No single indicator proves trafficking" in answer and "older" in answer
+
+
 def test_definition_question_gets_the_matching_definition(run):
     answer = texts(*run(ActionAnswerTopic(), "does a minor have to be forced for it to be sex trafficking?",
                        "ask_definition"))
