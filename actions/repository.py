@@ -49,7 +49,7 @@ class KnowledgeBase:
                     return answer
         with self._session() as session:
             clues = set(parse_query(session, question).free_terms)
-        words_of = [set(content_lemmas(analyse(" ".join([a.title, a.summary, *a.points])))) for a in candidates]
+        words_of = [_words(" ".join([a.title, a.summary, *a.points])) for a in candidates]
         telling = {c for c in clues if 0 < sum(c in words for words in words_of) < len(candidates)}
         if telling:
             by_key = {a.key: a for a in candidates}
@@ -100,6 +100,12 @@ class KnowledgeBase:
     def search(self, words: str, *, kinds: Sequence[str], limit: int = 3) -> list[Hit]:
         with self._session() as session:
             return search(session, words, kinds=kinds, limit=limit)
+
+
+@lru_cache(maxsize=512)
+def _words(text: str) -> frozenset[str]:
+    """Content lemmas of an answer's text; answers change only on reload, so each is analysed once."""
+    return frozenset(content_lemmas(analyse(text)))
 
 
 @lru_cache(maxsize=1)
