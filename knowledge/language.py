@@ -68,7 +68,11 @@ class Match:
 
 
 def number_forms(word: str) -> set[str]:
-    """A word with its singular and plural: "signs" -> {"signs", "sign"}, "agency" -> {"agency", "agencies"}."""
+    """A word with its singular and plural: "signs" -> {"signs", "sign"}, "agency" -> {"agency", "agencies"}.
+
+    Codes with digits and very short words are not inflected ("2S" must not match "2")."""
+    if not word.isalpha() or len(word) < 3:
+        return {word}
     if word.endswith("ies"):
         return {word, word[:-3] + "y"}
     if word.endswith("y") and word[-2:-1] not in "aeiou":

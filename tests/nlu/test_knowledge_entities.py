@@ -62,6 +62,12 @@ def test_two_letter_words_are_not_mistaken_for_states(extractor, text):
     assert not {e for e in entities(extractor, text) if e[0] == "us_state"}
 
 
+@pytest.mark.parametrize("text", ["can I talk 2 a person", "who can I call at 2am", "is it ok 2 ask"])
+def test_a_bare_digit_is_not_a_vocabulary_code(extractor, text):
+    # "2S" (two-spirit) is in the vocabulary; its "singular" must not be the digit 2
+    assert entities(extractor, text) == set()
+
+
 def test_one_entity_per_phrase(extractor):
     [message] = extractor.process([Message(data={"text": "a youth went AWOL from a group home"})])
     spans = [(e["start"], e["end"]) for e in message.get("entities")]
@@ -99,3 +105,20 @@ def test_a_law_added_to_the_knowledge_base_is_recognised_after_training(tmp_path
     assert ("law", "example_act") in entities(taught, "what does EYSA require")
     assert ("law", "example_act") in entities(taught, "tell me about the example youth safety act")
     assert ("law", "example_act") in entities(taught, "P.L. 999-1")
+
+
+def test_training_and_held_out_annotations_are_what_the_extractor_finds(extractor):
+    """Entity labels in the NLU data are the extractor's own: a hand-made label that the
+    component would never produce (or a missed one) teaches the model noise."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    root = Path(__file__).resolve().parents[2]
+    differences = []
+    for path in sorted((root / "data" / "nlu").glob("*.yml")) + [root / "tests" / "nlu_eval" / "test_nlu.yml"]:
+        for example in load_data(str(path)).intent_examples:
+            text = example.get("text")
+            labelled = {(text[e["start"]:e["end"]], e["entity"], e["value"]) for e in example.get("entities", [])}
+            found = {(text[e["start"]:e["end"]], e["entity"], e["value"]) for e in extractor.extract(text)}
+            if labelled != found:
+                differences.append(f"{path.name}: {text!r} labelled {labelled - found}, extractor {found - labelled}")
+    assert not differences, "\n".join(differences)
