@@ -89,9 +89,10 @@ def main() -> None:
                  "--folds", "5", "--out", str(folds))
             summary["cross_validation_intent_macro_f1"] = round(macro_f1(folds / "intent_report.json"), 4)
 
-    # tests/safety: the set the safety phrases were reviewed against; tests/safety/unseen: written
-    # blind, after the phrases, so it measures recall on messages nobody tuned for.
-    sets = {"safety": SAFETY, "safety_unseen": SAFETY / "unseen"}
+    # tests/safety: the set the safety phrases were reviewed against. tests/safety/unseen was written
+    # blind but has since been looked at (see docs/EVALUATION.md); tests/safety/unseen2 was written
+    # blind by someone who never saw the phrases or the training data, and is not to be tuned on.
+    sets = {"safety": SAFETY, "safety_unseen": SAFETY / "unseen", "safety_unseen2": SAFETY / "unseen2"}
     for name, folder in sets.items():
         if (folder / "crisis_messages.yml").exists():
             summary[name] = safety(model, folder)
