@@ -85,6 +85,9 @@
     var l = luminance(background);
     return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? "#111111" : "#ffffff";
   }
+  function edgeOnWhite(c) { // outlines of choices on the white panel need 3:1 (WCAG non-text contrast)
+    return 1.05 / (luminance(c) + 0.05) >= 3 ? c : "#111111";
+  }
   function colour(value, fallback) {
     if (luminance(value) !== null) return value;
     console.warn("chat widget: ignoring colour " + value + ", use #rgb or #rrggbb");
@@ -300,6 +303,7 @@
     var accent = colour(config.color, "#1f4e8c"), exitBg = colour(config.exitColor, "#b3261e");
     root.style.setProperty("--cyw-accent", accent);
     root.style.setProperty("--cyw-on-accent", textOn(accent));
+    root.style.setProperty("--cyw-edge", edgeOnWhite(accent));
     exitButton.style.setProperty("--cyw-exit", exitBg);
     exitButton.style.setProperty("--cyw-on-exit", textOn(exitBg));
     // The welcome is written here, not by the server, so it shows at once even when the server is slow.

@@ -3,7 +3,10 @@ trained model, action server, Rasa's socket.io channel and the widget's own stat
 from __future__ import annotations
 
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
@@ -23,6 +26,32 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = ROOT / "test-artifacts"
 EXIT_URL = "https://www.weather.gov/"
+# Text whose contrast with its background is under 4.5:1 (WCAG AA), as [class, text, ratio].
+LOW_CONTRAST = """() => {
+  const luminance = colour => {
+    const [r, g, b] = colour.match(/[\\d.]+/g).slice(0, 3).map(v => {
+      v = Number(v) / 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = el => {
+    for (; el; el = el.parentElement) {
+      const c = getComputedStyle(el).backgroundColor;
+      if (!c.startsWith("rgba") || !c.endsWith(", 0)")) return c;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  const low = [];
+  for (const el of document.querySelectorAll(".cyw-exit, .cyw-root *")) {
+    const hasText = [...el.childNodes].some(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+    if (!hasText || !el.getClientRects().length || el.closest(".cyw-sr-only")) continue;
+    const [a, b] = [luminance(getComputedStyle(el).color), luminance(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push([el.className, el.textContent.slice(0, 40), ratio.toFixed(2)]);
+  }
+  return low;
+}"""
 ANSWER_TIMEOUT = 30_000  # ms; the first answers of a fresh server are the slowest
 
 
@@ -31,19 +60,53 @@ class Site:
     widget: str  # the demo page
     rasa: str
     other_origin: str  # the demo page under its other local name
+    host_page: str  # another organization's page, on another origin
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, content) -> Iterator[Site]:
     database = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'knowledge.db'}"
     load(make_engine(database), content)
-    widget_port = free_port()
-    page_origins = f"http://127.0.0.1:{widget_port} http://localhost:{widget_port}"
+    widget_port, host_port = free_port(), free_port()
+    page_origins = f"http://127.0.0.1:{widget_port} http://localhost:{widget_port} http://localhost:{host_port}"
     env = environment(ACTION_PORT=str(free_port()), RASA_PORT=str(free_port()), KB_DATABASE_URL=database,
                       RASA_CORS_ORIGINS=page_origins)
     rasa = f"http://127.0.0.1:{env['RASA_PORT']}"
-    with assistant(env, train(), TOKEN), widget_server("127.0.0.1", widget_port, rasa):
-        yield Site(f"http://127.0.0.1:{widget_port}/", rasa, f"http://localhost:{widget_port}")
+    widget = f"http://127.0.0.1:{widget_port}/"
+    with assistant(env, train(), TOKEN), widget_server("127.0.0.1", widget_port, rasa), \
+            serving(host_port, host_page(widget, rasa)):
+        yield Site(widget, rasa, f"http://localhost:{widget_port}", f"http://localhost:{host_port}/")
+
+
+def host_page(widget: str, rasa: str) -> bytes:
+    """Another organization's page that embeds the widget with one tag and every option."""
+    return f"""<!doctype html><html lang="en"><title>Youth services</title>
+<a href="/about">About us</a>
+<script src="{widget}widget.js" data-server-url="{rasa}" data-title="Ask us" data-color="#ffd700"
+        data-exit-color="#004d00" data-lang="en-US" data-exit-url="{EXIT_URL}forecast"></script>""".encode()
+
+
+@contextmanager
+def serving(port: int, body: bytes) -> Iterator[None]:
+    """A real local server for the other site's page (a page the test fulfils itself has no address, and
+    Chromium's local network access rules would then keep it from loading the widget from 127.0.0.1)."""
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -137,12 +200,12 @@ def test_buttons_send_their_payload_and_show_their_title(page):
 
 def test_crisis_numbers_are_tap_to_call_and_text_links(page):
     say(page, "I am in danger")
-    answer = bot_messages(page).filter(has_text="1-888-373-7888").last
+    answer = bot_messages(page).filter(has_text="It is not the police")  # utter_crisis, not the welcome
     expect(answer).to_be_visible(timeout=ANSWER_TIMEOUT)
     expect(answer.locator("a[href='tel:+18883737888']")).to_have_text("1-888-373-7888")
     expect(answer.locator("a[href='tel:911']")).to_have_text("911")
     expect(answer.locator("a[href='sms:233733']")).to_have_text("text 233733")
-    expect(bot_messages(page).locator("a[href='tel:988']").last).to_have_text("988")
+    expect(answer.locator("a[href='tel:988']")).to_have_text("988")
 
 
 def test_only_real_phone_numbers_become_links(page):
@@ -253,3 +316,32 @@ def test_socketio_long_polling_works_from_the_page_origin(page, site):
         assert allowed.get("Access-Control-Allow-Origin") == origin
     stranger = requests.get(handshake, headers={"Origin": "http://example.org"}, timeout=10).headers
     assert "Access-Control-Allow-Origin" not in stranger
+
+
+def test_text_contrast_meets_wcag_aa(page):
+    page.get_by_role("button", name="Yes, it's safe").click()
+    expect(page.get_by_role("button", name="Signs of trafficking")).to_be_visible(timeout=ANSWER_TIMEOUT)
+    assert page.evaluate(LOW_CONTRAST) == []
+
+
+def test_one_script_tag_puts_the_widget_on_another_site_with_its_options(page, site):
+    page.goto(site.host_page)
+    launcher = page.get_by_role("button", name="Chat with our assistant")
+    expect(launcher).to_be_visible()
+    expect(page.locator(".cyw-panel")).to_be_hidden()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Quick exit"  # before the site's own link
+    launcher.click()
+    expect(page.get_by_role("heading", name="Ask us")).to_be_visible()
+    expect(page.get_by_label("Your message")).to_be_focused()
+    expect(page.locator(".cyw-root")).to_have_attribute("lang", "en-US")
+    colours = "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]"
+    assert page.locator(".cyw-header").evaluate(colours) == ["rgb(255, 215, 0)", "rgb(17, 17, 17)"]
+    assert page.get_by_role("button", name="Quick exit").evaluate(colours) == ["rgb(0, 77, 0)", "rgb(255, 255, 255)"]
+    say(page, "I am in danger")
+    expect(bot_messages(page).filter(has_text="It is not the police")).to_be_visible(timeout=ANSWER_TIMEOUT)
+    assert page.evaluate(LOW_CONTRAST) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-on-another-site.png"))
+    page.get_by_role("button", name="Quick exit").click()
+    page.wait_for_url(f"{EXIT_URL}forecast")
