@@ -149,7 +149,8 @@
     if (match[1] || match[2]) {
       var trimmed = text.replace(TRAILING, "");
       var href = match[1] ? trimmed : "https://" + trimmed;
-      return { text: trimmed, node: el("a", { href: href, target: "_blank", rel: "noopener noreferrer", text: trimmed }) };
+      var a = el("a", { href: href, target: "_blank", rel: "noopener noreferrer", text: trimmed });
+      return { text: trimmed, node: a };
     }
     if (match[3]) return { text: text, node: el("a", { href: "sms:" + match[4].replace(/\D/g, ""), text: text }) };
     var digits = text.replace(/\D/g, "");
@@ -175,7 +176,8 @@
   var sessionId = load("session", null);
   var socket = null, pending = [], typingTimer = null, lastEscape = -Infinity;
 
-  var exitButton = el("button", { type: "button", className: "cyw-exit", title: T.exitHint, text: T.exit });
+  var exitButton = el("button", { type: "button", className: "cyw-exit", lang: config.lang, title: T.exitHint,
+    text: T.exit });
   var launcher = el("button", { type: "button", className: "cyw-launcher", "aria-expanded": "false",
     "aria-controls": "cyw-panel", text: T.launcher });
   var closeButton = el("button", { type: "button", className: "cyw-close", "aria-label": T.close, text: "×" });
@@ -229,8 +231,9 @@
     if (socket || typeof window.io !== "function") return;
     if (!sessionId) { sessionId = newSessionId(); save("session", sessionId); }
     // WebSocket first (no CORS needed), long-polling when a proxy blocks WebSockets.
-    socket = window.io(config.serverUrl, { path: config.socketPath, transports: ["websocket", "polling"],
-      tryAllTransports: true });
+    // The origin only: a path in the URL would be taken for a socket.io namespace (use data-socket-path).
+    socket = window.io(new URL(config.serverUrl).origin, { path: config.socketPath,
+      transports: ["websocket", "polling"], tryAllTransports: true });
     socket.on("connect", function () { // also after a reconnection: join the session again, then send
       setStatus("");
       socket.emit("session_request", { session_id: sessionId });
