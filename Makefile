@@ -3,6 +3,7 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
+CHROMIUM := /usr/bin/chromium
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -25,7 +26,7 @@ kb: setup  ## validate knowledge/content and load it into the knowledge base
 train: kb  ## train the model when data, config, domain or knowledge changed
 	$(PY) -m bot train
 
-run: train  ## start the action server and the Rasa server
+run: train  ## start the action server, the Rasa server and the web widget's demo page (WIDGET_PORT, 8080)
 	$(PY) -m bot run
 
 shell: train  ## chat in the terminal
@@ -39,8 +40,17 @@ lint: setup
 	$(PY) -m knowledge validate
 	../shared/tools/check-numbers knowledge actions bot data domain.yml README.md
 
-test: train
+test: train $(CHROMIUM)
 	$(PY) -m pytest
+
+# The browser test (tests/browser/) drives Debian's chromium; Playwright never downloads a browser.
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser test"
+	@if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo=sudo; else \
+	  echo "error: $@ is missing and installing it needs root: run 'sudo apt-get install -y chromium'" >&2; exit 1; fi; \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null \
+	  || { echo "error: 'apt-get install chromium' failed; the browser test needs $@" >&2; exit 1; }
+	@test -x $@ || { echo "error: the chromium package did not install $@" >&2; exit 1; }
 
 eval: kb  ## held-out NLU test, 5-fold cross-validation and the crisis check; reports in results/
 	$(PY) scripts/evaluate.py

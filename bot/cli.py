@@ -1,10 +1,12 @@
 """python -m bot train | run | shell
 
 train  trains a model only when config, domain, data, custom components or knowledge changed.
-run    starts the action server and the Rasa server (REST and socket.io; HTTP API behind a token).
+run    starts the action server, the Rasa server (REST and socket.io; HTTP API behind a token) and the
+       web widget's demo page.
 shell  starts the action server and chats in the terminal.
-Ports and the token come from the environment: ACTION_PORT (5055), RASA_PORT (5005),
-RASA_HOST (127.0.0.1), RASA_AUTH_TOKEN (a random one per run when unset), RASA_CORS_ORIGINS.
+Ports and the token come from the environment: ACTION_PORT (5055), RASA_PORT (5005), WIDGET_PORT (8080),
+RASA_HOST (127.0.0.1), RASA_AUTH_TOKEN (a random one per run when unset), RASA_CORS_ORIGINS,
+RASA_PUBLIC_URL (the Rasa server's address as browsers reach it).
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from bot.web.server import widget_server
 from knowledge.content import content_hash, read_content
 from knowledge.entities import lookup_tables
 
@@ -33,6 +36,7 @@ FINGERPRINT = ROOT / "models" / "assistant.fingerprint.json"
 LOOKUPS = ROOT / "data" / "nlu" / "lookups.yml"
 TRAINING_INPUTS = ["config.yml", "domain.yml", "data", "bot/components", "knowledge/content"]
 RASA = str(Path(sys.executable).with_name("rasa"))
+LOCAL = ("127.0.0.1", "0.0.0.0", "::")  # hosts a browser on this machine reaches as localhost / 127.0.0.1
 
 
 def environment(**overrides: str) -> dict[str, str]:
@@ -134,13 +138,25 @@ def action_server(env: dict[str, str]) -> contextlib._GeneratorContextManager[su
                    f"http://127.0.0.1:{port}/health", env)
 
 
+def cors_origins(env: dict[str, str]) -> list[str]:
+    """Origins whose pages may talk to the Rasa server: by default the demo page, by either name."""
+    widget_port = env.get("WIDGET_PORT", "8080")
+    default = f"http://localhost:{widget_port} http://127.0.0.1:{widget_port}"
+    return env.get("RASA_CORS_ORIGINS", default).split()
+
+
+def public_url(env: dict[str, str]) -> str:
+    """The Rasa server's address as a browser on this machine reaches it."""
+    host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
+    return env.get("RASA_PUBLIC_URL") or f"http://{'127.0.0.1' if host in LOCAL else host}:{port}"
+
+
 def rasa_server(env: dict[str, str], model: Path, token: str) -> contextlib._GeneratorContextManager[subprocess.Popen]:
     """The Rasa server: REST and socket.io channels, HTTP API only with the token."""
     host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
     command = [RASA, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                "--interface", host, "--port", port, "--enable-api", "--auth-token", token]
-    for origin in env.get("RASA_CORS_ORIGINS", "http://localhost:8080").split():
-        command += ["--cors", origin]
+    command += ["--cors", *cors_origins(env)]  # one flag: a repeated --cors keeps only its last origin
     return started(command, f"http://127.0.0.1:{port}/", env)
 
 
@@ -156,10 +172,12 @@ def run() -> None:
     model = train()
     token = env.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24)
     host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
-    with assistant(env, model, token) as (_, server):
+    widget_port = int(env.get("WIDGET_PORT", "8080"))
+    with widget_server(host, widget_port, public_url(env)), assistant(env, model, token) as (_, server):
         base = f"http://{host}:{port}"
         print(f"""
 The assistant is running.
+  Chat in the browser: http://{'localhost' if host in LOCAL else host}:{widget_port}/
   Talk to it over REST:
     curl -s {base}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
          -d '{{"sender": "me", "message": "what are the signs of trafficking?"}}'
