@@ -1,8 +1,9 @@
-"""python -m bot train | run | shell
+"""python -m bot train | run | shell | retention
 
 train  trains a model only when config, domain, data, custom components or knowledge changed.
 run    starts the action server and the Rasa server (REST and socket.io; HTTP API behind a token).
 shell  starts the action server and chats in the terminal.
+retention --days N [--dry-run]  deletes conversations older than N days from the SQL tracker store.
 Ports and the token come from the environment: ACTION_PORT (5055), RASA_PORT (5005),
 RASA_HOST (127.0.0.1), RASA_AUTH_TOKEN (a random one per run when unset), RASA_CORS_ORIGINS.
 """
@@ -193,12 +194,19 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("train").add_argument("--force", action="store_true")
     commands.add_parser("run")
     commands.add_parser("shell")
+    retention = commands.add_parser("retention", help="delete old conversations from the SQL tracker store")
+    retention.add_argument("--days", type=float, required=True)
+    retention.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
+    retention.add_argument("--url", help="SQLAlchemy URL of the tracker store (default: TRACKER_STORE_URL)")
     args = parser.parse_args(argv)
     try:
         if args.command == "train":
             train(args.force)
         elif args.command == "run":
             run()
+        elif args.command == "retention":
+            from bot.retention import main as retention_main
+            return retention_main(args.days, args.dry_run, args.url)
         else:
             shell()
     except KeyboardInterrupt:
