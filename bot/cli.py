@@ -5,7 +5,8 @@ run    starts the action server and the Rasa server (REST and socket.io; HTTP AP
 shell  starts the action server and chats in the terminal.
 retention --days N [--dry-run]  deletes conversations older than N days from the SQL tracker store.
 Ports and the token come from the environment: ACTION_PORT (5055), RASA_PORT (5005),
-RASA_HOST (127.0.0.1), RASA_AUTH_TOKEN (a random one per run when unset), RASA_CORS_ORIGINS.
+RASA_HOST (127.0.0.1), RASA_AUTH_TOKEN (a random one per run when unset), RASA_CORS_ORIGINS;
+bot/security.py lists the security settings (RASA_JWT_SECRET, request size and rate limits).
 """
 from __future__ import annotations
 
@@ -138,8 +139,10 @@ def action_server(env: dict[str, str]) -> contextlib._GeneratorContextManager[su
 def rasa_server(env: dict[str, str], model: Path, token: str) -> contextlib._GeneratorContextManager[subprocess.Popen]:
     """The Rasa server: REST and socket.io channels, HTTP API only with the token."""
     host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
-    command = [RASA, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-               "--interface", host, "--port", port, "--enable-api", "--auth-token", token]
+    # bot.server is `rasa run` with the security policy (auth required, CORS, size and rate limits)
+    command = [sys.executable, "-m", "bot.server", "--model", str(model), "--endpoints", "endpoints.yml",
+               "--credentials", "credentials.yml", "--interface", host, "--port", port, "--enable-api",
+               "--auth-token", token]
     for origin in env.get("RASA_CORS_ORIGINS", "http://localhost:8080").split():
         command += ["--cors", origin]
     return started(command, f"http://127.0.0.1:{port}/", env)
