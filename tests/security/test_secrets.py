@@ -18,7 +18,7 @@ PATTERNS = {
     "Telegram bot token": r"\b\d{8,10}:[0-9A-Za-z_-]{35}\b",
     "Twilio account SID": r"\bAC[0-9a-f]{32}\b",
     "Facebook access token": r"\bEAA[0-9A-Za-z]{30,}",
-    "credentials in a URL": r"\b[a-z][a-z0-9+]*://[^\s:/@'\"]+:[^\s@/'\"$]+@",
+    "credentials in a URL": r"\b[a-z][a-z0-9+]*://[^\s:/@'\"]+:[^\s@/'\"${}]+@",
 }
 SECRET_KEY = re.compile(r"(secret|token|password|passwd|api_?key|access_key|private_key|verify)", re.IGNORECASE)
 ENVIRONMENT_REFERENCE = re.compile(r"\$\{[^}]+\}")  # ${VAR}, also compose's ${VAR:-default}
