@@ -2,6 +2,7 @@
 REST), with the HTTP API behind a token and a JWT secret, a low rate limit and the logs captured."""
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Iterator
 import jwt
 import pytest
 import requests
+import socketio
 
 from bot.cli import assistant, environment, free_port, train
 from knowledge.db import make_engine
@@ -187,6 +189,26 @@ def test_a_sender_over_the_rate_limit_gets_429_with_the_hotline(server):
     assert server.say("hi", f"other-{uuid.uuid4().hex}").status_code == 200  # others are not affected
     time.sleep(10.5)  # 6 a minute: one message back every 10 s
     assert server.say("hi", sender).status_code == 200
+
+
+def test_a_socketio_session_over_the_rate_limit_is_told_to_slow_down(server):
+    async def chat() -> list[str]:
+        client, replies = socketio.AsyncClient(), []
+        client.on("bot_uttered", lambda data: replies.append(data.get("text", "")))
+        await client.connect(server.url, transports=["websocket"])
+        session = uuid.uuid4().hex
+        await client.emit("session_request", {"session_id": session})
+        for _ in range(BURST + 2):
+            await client.emit("user_uttered", {"message": "hi", "session_id": session})
+        deadline = time.monotonic() + 60
+        while sum("faster than I can answer" in r for r in replies) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        await client.disconnect()
+        return replies
+
+    replies = asyncio.run(chat())
+    assert sum("faster than I can answer" in r for r in replies) == 2
+    assert sum("bot" in r for r in replies) >= BURST  # the first messages were answered
 
 
 # --- the server refuses unsafe configurations ---
