@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol
 
+import redis
+import redis.asyncio
 from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -89,18 +91,21 @@ return allowed
 
 
 class RedisRateLimiter:
-    """Token buckets shared by every worker and instance. Keys are hashed: no sender id in Redis."""
+    """Token buckets shared by every worker and instance. Keys are hashed: no sender id in Redis.
+    When Redis is unreachable, messages are let through (a crisis message must always get its answer)."""
 
     def __init__(self, url: str, per_minute: float, burst: int) -> None:
-        import redis.asyncio
-
         self.redis = redis.asyncio.from_url(url)
         self.script = self.redis.register_script(_TOKEN_BUCKET)
         self.rate, self.burst = per_minute / 60, burst
 
     async def allow(self, key: str) -> bool:
         hashed = "rate_limit:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-        return bool(await self.script(keys=[hashed], args=[self.rate, self.burst]))
+        try:
+            return bool(await self.script(keys=[hashed], args=[self.rate, self.burst]))
+        except redis.RedisError as error:  # an outage of the limiter must not silence the assistant
+            logger.warning(f"Rate limiter unavailable, message allowed: {error.__class__.__name__}")
+            return True
 
 
 def rate_limiter(env: Mapping[str, str] = os.environ) -> RateLimiter | None:

@@ -62,6 +62,14 @@ def test_redis_holds_no_sender_id(redis_url):
     assert all(client.ttl(key) > 0 for key in client.scan_iter("rate_limit:*"))  # buckets expire
 
 
+def test_messages_go_through_when_redis_is_down():
+    async def scenario() -> int:
+        limiter = RedisRateLimiter("redis://127.0.0.1:1/0", per_minute=60, burst=1)
+        return await allowed(limiter, "rest:someone", 3)
+
+    assert asyncio.run(scenario()) == 3
+
+
 def test_the_limiter_follows_the_environment():
     assert rate_limiter({"RATE_LIMIT_PER_MINUTE": "0"}) is None
     assert isinstance(rate_limiter({}), MemoryRateLimiter)
