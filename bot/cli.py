@@ -1,12 +1,14 @@
-"""python -m bot train | run | shell
+"""python -m bot train | run | shell | retention
 
 train  trains a model only when config, domain, data, custom components or knowledge changed.
 run    starts the action server, the Rasa server (REST and socket.io; HTTP API behind a token) and the
        web widget's demo page.
 shell  starts the action server and chats in the terminal.
+retention --days N [--dry-run]  deletes conversations older than N days from the SQL tracker store.
 Ports and the token come from the environment: ACTION_PORT (5055), RASA_PORT (5005), WIDGET_PORT (8080),
 RASA_HOST (127.0.0.1), RASA_AUTH_TOKEN (a random one per run when unset), RASA_CORS_ORIGINS,
-RASA_PUBLIC_URL (the Rasa server's address as browsers reach it).
+RASA_PUBLIC_URL (the Rasa server's address as browsers reach it);
+bot/security.py lists the security settings (RASA_JWT_SECRET, request size and rate limits).
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from bot.security import cors_origins
 from bot.web.server import widget_server
 from knowledge.content import content_hash, read_content
 from knowledge.entities import lookup_tables
@@ -138,13 +141,6 @@ def action_server(env: dict[str, str]) -> contextlib._GeneratorContextManager[su
                    f"http://127.0.0.1:{port}/health", env)
 
 
-def cors_origins(env: dict[str, str]) -> list[str]:
-    """Origins whose pages may talk to the Rasa server: by default the demo page, by either name."""
-    widget_port = env.get("WIDGET_PORT", "8080")
-    default = f"http://localhost:{widget_port} http://127.0.0.1:{widget_port}"
-    return env.get("RASA_CORS_ORIGINS", default).split()
-
-
 def public_url(env: dict[str, str]) -> str:
     """The Rasa server's address as a browser on this machine reaches it."""
     host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
@@ -154,8 +150,10 @@ def public_url(env: dict[str, str]) -> str:
 def rasa_server(env: dict[str, str], model: Path, token: str) -> contextlib._GeneratorContextManager[subprocess.Popen]:
     """The Rasa server: REST and socket.io channels, HTTP API only with the token."""
     host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
-    command = [RASA, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-               "--interface", host, "--port", port, "--enable-api", "--auth-token", token]
+    # bot.server is `rasa run` with the security policy (auth required, CORS, size and rate limits)
+    command = [sys.executable, "-m", "bot.server", "--model", str(model), "--endpoints", "endpoints.yml",
+               "--credentials", "credentials.yml", "--interface", host, "--port", port, "--enable-api",
+               "--auth-token", token]
     command += ["--cors", *cors_origins(env)]  # one flag: a repeated --cors keeps only its last origin
     return started(command, f"http://127.0.0.1:{port}/", env)
 
@@ -211,12 +209,19 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("train").add_argument("--force", action="store_true")
     commands.add_parser("run")
     commands.add_parser("shell")
+    retention = commands.add_parser("retention", help="delete old conversations from the SQL tracker store")
+    retention.add_argument("--days", type=float, required=True)
+    retention.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
+    retention.add_argument("--url", help="SQLAlchemy URL of the tracker store (default: TRACKER_STORE_URL)")
     args = parser.parse_args(argv)
     try:
         if args.command == "train":
             train(args.force)
         elif args.command == "run":
             run()
+        elif args.command == "retention":
+            from bot.retention import main as retention_main
+            return retention_main(args.days, args.dry_run, args.url)
         else:
             shell()
     except KeyboardInterrupt:

@@ -1,0 +1,46 @@
+"""python -m bot.server [the options of `rasa run`]: the Rasa server with bot/security.py's policy.
+
+Why a launcher: `rasa run` builds its Sanic app inside rasa.core.run.serve_application and starts
+serving at once, so there is no place to add middleware from outside. serve_application does take
+`server_listeners` (callbacks it registers on the app before serving), which `rasa run` does not
+expose. This module parses exactly `rasa run`'s command line with Rasa's own parser, applies the
+policy to the arguments, and runs Rasa's `run` command with one listener that installs the
+middleware in every worker (and one that rate-limits socket.io). No Rasa code is patched or copied.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from bot.security import DEFAULT_REQUEST_MAX_SIZE, check_policy, cors_origins, install, limit_socketio
+
+
+def main(argv: list[str]) -> None:
+    # Sanic reads SANIC_* variables into its config when Rasa creates the app
+    os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(DEFAULT_REQUEST_MAX_SIZE))
+
+    from rasa.__main__ import create_argument_parser
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.io import configure_colored_logging
+    from rasa.utils.log_utils import configure_structlog
+
+    args = create_argument_parser().parse_args(["run", *argv])
+    args.auth_token = args.auth_token or os.environ.get("RASA_AUTH_TOKEN")
+    args.jwt_secret = args.jwt_secret or os.environ.get("RASA_JWT_SECRET")
+    args.jwt_method = os.environ.get("RASA_JWT_METHOD", args.jwt_method)
+    args.cors = args.cors or cors_origins() or None
+    check_policy(args.enable_api, args.auth_token, args.jwt_secret, args.cors or [])
+
+    args.server_listeners = [(install, "before_server_start"), (limit_socketio, "after_server_start")]
+
+    # what `rasa` does before running a command (telemetry stays off: RASA_TELEMETRY_ENABLED=false)
+    configure_logging_and_warnings(args.loglevel, args.logging_config_file, warn_only_once=True,
+                                   filter_repeated_logs=True)
+    configure_colored_logging(args.loglevel)
+    configure_structlog(args.loglevel)
+    sys.path.insert(1, os.getcwd())
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,261 @@
+"""Security and bad input through the real servers (trained model, action server, Rasa server over
+REST), with the HTTP API behind a token and a JWT secret, a low rate limit and the logs captured."""
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import jwt
+import pytest
+import requests
+import socketio
+
+from bot.cli import assistant, environment, free_port, train
+from knowledge.db import make_engine
+from knowledge.loader import load
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+TOKEN = "security-test-token"
+JWT_SECRET = "security-test-jwt-secret"
+ALLOWED_ORIGIN = "https://widget.example.org"
+BURST = 4
+
+
+@dataclass
+class Server:
+    url: str
+    log: Path
+    started: float
+
+    def post(self, body: bytes | None = None, json: object = None, **headers: str) -> requests.Response:
+        return requests.post(f"{self.url}/webhooks/rest/webhook", data=body, json=json, headers=headers, timeout=120)
+
+    def say(self, text: str, sender: str) -> requests.Response:
+        return self.post(json={"sender": sender, "message": text})
+
+
+@contextmanager
+def output_to(path: Path) -> Iterator[None]:
+    """Point this process's stdout and stderr at a file while the servers start: they inherit it."""
+    sys.stdout.flush(), sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with path.open("ab") as file:
+        os.dup2(file.fileno(), 1), os.dup2(file.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved[0], 1), os.dup2(saved[1], 2)
+        os.close(saved[0]), os.close(saved[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, content) -> Iterator[Server]:
+    directory = tmp_path_factory.mktemp("security")
+    database = f"sqlite:///{directory / 'knowledge.db'}"
+    load(make_engine(database), content)
+    env = environment(ACTION_PORT=str(free_port()), RASA_PORT=str(free_port()), KB_DATABASE_URL=database,
+                      RASA_JWT_SECRET=JWT_SECRET, RASA_CORS_ORIGINS=ALLOWED_ORIGIN, LOG_LEVEL="INFO",
+                      RATE_LIMIT_BURST=str(BURST), RATE_LIMIT_PER_MINUTE="6")
+    for name in ("RATE_LIMIT_REDIS_URL", "LOCK_STORE_URL", "SANIC_REQUEST_MAX_SIZE"):
+        env.pop(name, None)
+    log, started = directory / "servers.log", time.time()
+    servers = assistant(env, train(), TOKEN)
+    with output_to(log):
+        servers.__enter__()
+    try:
+        yield Server(f"http://127.0.0.1:{env['RASA_PORT']}", log, started)
+    finally:
+        servers.__exit__(None, None, None)
+
+
+def texts(response: requests.Response) -> str:
+    return "\n".join(m.get("text", "") for m in response.json())
+
+
+# --- bad input on the public REST channel ---
+
+def test_a_10000_character_message_gets_a_helpful_reply(server):
+    message = ("I think a girl in my class is being controlled by an older boyfriend who buys her things. " * 120)
+    response = server.say(message[:10_000], sender="long-message")
+    assert response.status_code == 200
+    reply = texts(response)  # the warning signs it describes, or the hotline
+    assert len(reply) > 200 and ("signs" in reply.lower() or "1-888-373-7888" in reply)
+
+
+def test_a_multi_megabyte_body_is_refused_with_413(server):
+    response = server.post(json={"sender": "huge", "message": "a" * 3_000_000})
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("body", [b'{"sender": "bad", "message": "hi \xff\xfe there"}',  # invalid UTF-8
+                                  b'{"sender": "bad", "message": ',  # malformed JSON
+                                  b"\xff\xfe\xfd", b"[1, 2, 3]", b'"just a string"',
+                                  b'{"sender": "bad"}', b'{"message": "no sender"}',
+                                  b'{"sender": 42, "message": "hi"}', b'{"sender": "bad", "message": ["hi"]}'],
+                         ids=["invalid-utf8", "malformed-json", "binary", "array", "string", "no-message",
+                              "no-sender", "number-sender", "list-message"])
+def test_bad_bodies_get_400_with_an_explanation(server, body):
+    response = server.post(body, **{"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "error" in response.json()
+
+
+def test_a_sender_id_too_long_for_the_tracker_store_is_refused(server):
+    assert server.say("hi", sender="x" * 256).status_code == 400
+    assert server.say("hi", sender="y" * 255).status_code == 200
+
+
+def test_escaped_lone_surrogates_and_control_characters_get_an_answer(server):
+    response = server.post(b'{"sender": "odd-escapes", "message": "hi \\udcff \\u0000 there"}',
+                           **{"Content-Type": "application/json"})
+    assert response.status_code == 200 and texts(response)
+
+
+def test_an_unknown_sender_starts_a_fresh_conversation(server):
+    sender = f"never-seen-{uuid.uuid4().hex}"
+    response = server.say("hi", sender)
+    assert response.status_code == 200 and "bot" in texts(response)
+
+
+# --- the HTTP API ---
+
+def api(server: Server, path: str, **kwargs) -> requests.Response:
+    return requests.get(f"{server.url}{path}", timeout=30, **kwargs)
+
+
+def bearer(payload: dict, secret: str = JWT_SECRET) -> dict[str, str]:
+    return {"Authorization": f"Bearer {jwt.encode(payload, secret, algorithm='HS256')}"}
+
+
+ADMIN = {"user": {"username": "ops", "role": "admin"}}
+
+
+def test_the_api_answers_with_the_token_or_a_valid_jwt(server):
+    assert api(server, "/status", params={"token": TOKEN}).status_code == 200
+    assert api(server, "/status", headers=bearer(ADMIN)).status_code == 200
+
+
+@pytest.mark.parametrize("credentials", [
+    {}, {"params": {"token": ""}}, {"params": {"token": "wrong"}}, {"params": {"token": TOKEN.upper()}},
+    {"headers": bearer(ADMIN, secret="not-the-secret")},
+    {"headers": bearer({**ADMIN, "exp": int(time.time()) - 600})},  # sanic-jwt allows 180 s of clock skew
+    {"headers": {"Authorization": "Bearer not.a.jwt"}},
+    {"headers": {"Authorization": "Bearer "}},
+    {"headers": {"Authorization": f"Bearer {jwt.encode(ADMIN, 'x', algorithm='HS256').rsplit('.', 1)[0]}."}},
+], ids=["none", "empty-token", "wrong-token", "wrong-case-token", "jwt-wrong-secret", "jwt-expired",
+        "jwt-garbage", "jwt-empty", "jwt-unsigned"])
+def test_invalid_credentials_get_401(server, credentials):
+    assert api(server, "/status", **credentials).status_code == 401
+
+
+def test_conversations_of_unknown_senders_need_credentials_too(server):
+    path = f"/conversations/unknown-{uuid.uuid4().hex}/tracker"
+    assert api(server, path).status_code == 401
+    response = api(server, path, params={"token": TOKEN})
+    assert response.status_code == 200 and response.json()["latest_message"]["text"] is None
+
+
+# --- CORS ---
+
+def test_cors_is_limited_to_the_configured_origins(server):
+    allowed = server.post(json={"sender": "cors-1", "message": "hi"}, Origin=ALLOWED_ORIGIN)
+    assert allowed.headers.get("Access-Control-Allow-Origin") == ALLOWED_ORIGIN
+    refused = server.post(json={"sender": "cors-2", "message": "hi"}, Origin="https://evil.example.com")
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    preflight = requests.options(f"{server.url}/webhooks/rest/webhook", timeout=10, headers={
+        "Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"})
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+
+
+# --- rate limit ---
+
+def test_a_sender_over_the_rate_limit_gets_429_with_the_hotline(server):
+    sender = f"fast-{uuid.uuid4().hex}"
+    statuses = [server.say("hi", sender).status_code for _ in range(BURST)]
+    assert statuses == [200] * BURST
+    limited = server.say("hi", sender)
+    assert limited.status_code == 429 and limited.headers["Retry-After"]
+    assert "1-888-373-7888" in texts(limited) and "911" in texts(limited)
+    assert server.say("hi", f"other-{uuid.uuid4().hex}").status_code == 200  # others are not affected
+    time.sleep(10.5)  # 6 a minute: one message back every 10 s
+    assert server.say("hi", sender).status_code == 200
+
+
+def test_a_socketio_session_over_the_rate_limit_is_told_to_slow_down(server):
+    async def chat() -> list[str]:
+        client, replies = socketio.AsyncClient(), []
+        client.on("bot_uttered", lambda data: replies.append(data.get("text", "")))
+        await client.connect(server.url, transports=["websocket"])
+        session = uuid.uuid4().hex
+        await client.emit("session_request", {"session_id": session})
+        for _ in range(BURST + 2):
+            await client.emit("user_uttered", {"message": "hi", "session_id": session})
+        deadline = time.monotonic() + 60
+        while sum("faster than I can answer" in r for r in replies) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        await client.disconnect()
+        return replies
+
+    replies = asyncio.run(chat())
+    assert sum("faster than I can answer" in r for r in replies) == 2
+    assert sum("bot" in r for r in replies) >= BURST  # the first messages were answered
+
+
+# --- the server refuses unsafe configurations ---
+
+@pytest.mark.parametrize("argv, env, problem", [
+    (["--enable-api"], {}, "RASA_AUTH_TOKEN or RASA_JWT_SECRET"),
+    (["--enable-api", "--auth-token", "t", "--cors", "*"], {}, "CORS origin '*'"),
+    (["--enable-api"], {"RASA_CORS_ORIGINS": "*", "RASA_AUTH_TOKEN": "t"}, "CORS origin '*'"),
+])
+def test_the_server_refuses_to_start_unprotected(argv, env, problem):
+    run_env = environment(**env)
+    for name in ("RASA_AUTH_TOKEN", "RASA_JWT_SECRET", "RASA_CORS_ORIGINS"):
+        if name not in env:
+            run_env.pop(name, None)
+    result = subprocess.run([sys.executable, "-m", "bot.server", "--model", "models", *argv], cwd=ROOT,
+                            env=run_env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and problem in result.stderr
+
+
+# --- nothing personal in the logs or on disk (keep last: it reads everything logged before) ---
+
+def test_no_message_text_in_the_logs_or_on_disk(server):
+    marker = f"Zqxmarker{uuid.uuid4().hex}"
+    for sender, text in ((marker, f"my name is {marker}"), ("log-2", f"I am in danger {marker}"),
+                         ("log-3", f"what are the signs of trafficking {marker}?")):
+        assert server.say(text, sender).status_code == 200
+    assert server.post(f'{{"sender": "log-4", "message": "{marker}'.encode()).status_code == 400
+    assert api(server, "/status", params={"token": TOKEN}).status_code == 200
+    time.sleep(1)
+    log = server.log.read_text(encoding="utf-8", errors="replace")
+    assert "Rasa server is up and running" in log and " INFO " in log  # the log really is at INFO
+    assert marker.lower() not in log.lower()
+    assert TOKEN not in log and JWT_SECRET not in log
+
+    assert [path for path in files_written_since(server.started) if path != server.log
+            and marker.lower().encode() in path.read_bytes().lower()] == []
+
+
+def files_written_since(started: float) -> Iterator[Path]:
+    """Files in the project, the temporary directory and the home directory (but not its compiler and
+    interpreter installations) changed since `started`."""
+    home = [p for p in Path.home().iterdir() if p.name not in {".pyenv", ".cargo", ".rustup", ".npm", ".m2"}]
+    for top in (ROOT, Path(tempfile.gettempdir()), *home):
+        for path in top.rglob("*") if top.is_dir() else [top]:
+            try:
+                if ".venv" not in path.parts and path.is_file() and path.stat().st_mtime >= started \
+                        and path.stat().st_size < 20_000_000:
+                    yield path
+            except OSError:  # vanished meanwhile, or not ours to read
+                continue
