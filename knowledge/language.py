@@ -6,6 +6,7 @@ parents") whatever their inflection. Search and the NLU entity component share t
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
@@ -16,6 +17,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
+SURROGATES = re.compile("[\ud800-\udfff]")
+
 
 @lru_cache(maxsize=1)
 def english() -> Language:
@@ -25,11 +28,18 @@ def english() -> Language:
     return nlp
 
 
+def without_surrogates(text: str) -> str:
+    """Text with lone surrogates (from broken UTF-8 or JSON escapes such as "\\udcff") replaced by
+    U+FFFD, keeping every offset: spaCy cannot encode them and would fail the whole message."""
+    return SURROGATES.sub("\ufffd", text)
+
+
 def analyse(text: str) -> Doc:
     """Lemmatize lower-cased text (the lookup tables are keyed by lower case).
 
     Lower-casing keeps character offsets for the text people type; where it would not (a few
     non-ASCII letters), the text is processed as it is."""
+    text = without_surrogates(text)
     lowered = text.lower()
     return english()(lowered if len(lowered) == len(text) else text)
 

@@ -25,7 +25,7 @@ from rasa.shared.nlu.training_data.message import Message
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from knowledge.language import english
+from knowledge.language import english, without_surrogates
 
 PHRASES = Path(__file__).with_name("crisis_phrases.yml")
 # NORM leaves a few informal forms; map them to the form the phrases use.
@@ -51,7 +51,8 @@ def _norm(word: str) -> str:
 
 def normalized(text: str) -> Doc:
     """Lower-case, NORM, then lemmatize: the form both messages and phrases are matched in."""
-    return english()(" ".join(_norm(token.norm_) for token in english().make_doc(text.lower().replace("’", "'"))))
+    words = english().make_doc(without_surrogates(text).lower().replace("’", "'"))
+    return english()(" ".join(_norm(token.norm_) for token in words))
 
 
 class SafetyMatcher:

@@ -27,7 +27,7 @@ from spacy.matcher import Matcher
 
 from knowledge.content import CONTENT_DIR, read_content
 from knowledge.entities import entity_terms, state_codes
-from knowledge.language import Term, VocabularyMatcher, analyse, english
+from knowledge.language import Term, VocabularyMatcher, analyse, english, without_surrogates
 
 PREPOSITIONS = ["in", "for", "from", "of", "about"]
 # A phrase can name terms of several kinds ("sextortion" is a topic and a situation; "training" a
@@ -93,6 +93,7 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def extract(self, text: str) -> List[Dict[str, Any]]:
         """Entities in `text` as Rasa entity dicts, ordered by position."""
+        text = without_surrogates(text)
         best: Dict[tuple, Any] = {}
         for m in self._phrases.find(analyse(text)):
             span = (m.start, m.end)

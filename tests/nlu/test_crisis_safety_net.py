@@ -28,7 +28,13 @@ def test_danger_phrases_become_crisis(net, text):
     assert message.get("safety_net")["category"] == "danger"
 
 
-@pytest.mark.parametrize("text", ["i want to kill myself", "i dont wanna be alive", "i can't go on like this"])
+def test_broken_characters_do_not_hide_a_crisis(net):
+    # a lone surrogate (invalid UTF-8 passed on as "\\udcff") made spaCy fail the whole message
+    assert classify(net, "\udcff i am in danger \udcff").get("intent")["name"] == "crisis"
+
+
+@pytest.mark.parametrize("text", ["i want to kill myself", "i dont wanna be alive", "i can't go on like this",
+                                  "kms fr", "would anyone miss me if i was dead", "nobody would notice if i was gone"])
 def test_suicide_phrases_become_suicidal(net, text):
     assert classify(net, text, "crisis").get("intent")["name"] == "suicidal"
 
@@ -37,6 +43,7 @@ def test_suicide_phrases_become_suicidal(net, text):
     "what are the signs of being forced into labor?", "how do traffickers control victims?",
     "can you help me find publications", "what does PSTSFA require when a youth is missing?",
     "I can't go out tonight, sorry", "is it trafficking if nobody crossed a border?",
+    "what if i was gone for the weekend, who covers my caseload?",
 ])
 def test_questions_about_the_subject_are_left_alone(net, text):
     message = classify(net, text, "ask_signs")

@@ -68,6 +68,10 @@ def test_a_bare_digit_is_not_a_vocabulary_code(extractor, text):
     assert entities(extractor, text) == set()
 
 
+def test_broken_characters_do_not_fail_the_message(extractor):
+    assert ("us_state", "OH") in entities(extractor, "report abuse in Ohio \udcff")
+
+
 def test_one_entity_per_phrase(extractor):
     [message] = extractor.process([Message(data={"text": "a youth went AWOL from a group home"})])
     spans = [(e["start"], e["end"]) for e in message.get("entities")]
