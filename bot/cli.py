@@ -18,12 +18,14 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from bot.channels import credentials as channel_credentials
 from knowledge.content import content_hash, read_content
 from knowledge.entities import lookup_tables
 
@@ -134,14 +136,21 @@ def action_server(env: dict[str, str]) -> contextlib._GeneratorContextManager[su
                    f"http://127.0.0.1:{port}/health", env)
 
 
-def rasa_server(env: dict[str, str], model: Path, token: str) -> contextlib._GeneratorContextManager[subprocess.Popen]:
-    """The Rasa server: REST and socket.io channels, HTTP API only with the token."""
+@contextmanager
+def rasa_server(env: dict[str, str], model: Path, token: str) -> Iterator[subprocess.Popen]:
+    """The Rasa server: REST and socket.io channels, the messaging channels that are configured in the
+    environment (docs/CHANNELS.md), HTTP API only with the token."""
     host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
-    command = [RASA, "run", "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-               "--interface", host, "--port", port, "--enable-api", "--auth-token", token]
-    for origin in env.get("RASA_CORS_ORIGINS", "http://localhost:8080").split():
-        command += ["--cors", origin]
-    return started(command, f"http://127.0.0.1:{port}/", env)
+    with tempfile.TemporaryDirectory(prefix="rasa-credentials-") as directory:
+        credentials_file, selection = channel_credentials.write(env, Path(directory))
+        print(channel_credentials.describe(selection), flush=True)
+        command = [RASA, "run", "--model", str(model), "--endpoints", "endpoints.yml",
+                   "--credentials", str(credentials_file),
+                   "--interface", host, "--port", port, "--enable-api", "--auth-token", token]
+        for origin in env.get("RASA_CORS_ORIGINS", "http://localhost:8080").split():
+            command += ["--cors", origin]
+        with started(command, f"http://127.0.0.1:{port}/", env) as server:
+            yield server
 
 
 @contextmanager
