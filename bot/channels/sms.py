@@ -5,12 +5,13 @@ Webhook: https://HOST/webhooks/twilio/webhook (the URL configured for the number
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qs
 from typing import Any, Awaitable, Callable, Dict, List
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.twilio import TwilioInput, TwilioOutput
 from sanic import Blueprint, response
-from sanic.request import Request
+from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
@@ -48,10 +49,10 @@ class TwilioSmsInput(TwilioInput):
         channel.webhook_url = credentials["webhook_url"]
         return channel
 
-    def is_from_twilio(self, request: Request) -> bool:
+    def is_from_twilio(self, request: Request, form: RequestParameters) -> bool:
         """Twilio signs the webhook URL it was given plus the form fields with the account's auth token."""
         signature = request.headers.get("X-Twilio-Signature", "")
-        return RequestValidator(self.auth_token).validate(self.webhook_url, request.form, signature)
+        return RequestValidator(self.auth_token).validate(self.webhook_url, form, signature)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("twilio_sms_webhook", __name__)
@@ -62,10 +63,12 @@ class TwilioSmsInput(TwilioInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
-            if not self.is_from_twilio(request):
+            # Twilio signs the empty fields too, which request.form leaves out.
+            form = RequestParameters(parse_qs(request.body.decode(), keep_blank_values=True))
+            if not self.is_from_twilio(request, form):
                 logger.warning("Twilio webhook with a wrong signature; check TWILIO_WEBHOOK_URL and the auth token")
                 return response.text("invalid signature", status=403)
-            sender, body = request.form.get("From"), request.form.get("Body")
+            sender, body = form.get("From"), form.get("Body")
             if not sender or body is None:
                 return response.text("", status=204)
             text = await reply_text.resolve_choice(request.app.ctx.agent, sender, body.replace("¡", "@"))

@@ -82,7 +82,7 @@ class TelegramInput(RasaTelegramInput):
         @webhook.listener("before_server_stop")
         async def close_client(*_: Any) -> None:
             if self.output is not None:
-                await self.output.close()
+                await self.output.session.close()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -57,10 +57,16 @@ def _cut(text: str, limit: int) -> int:
     return start if start else limit
 
 
+INLINE_OPTIONS = 160  # characters; longer lists of options get a line each
+
+
 def numbered(buttons: List[Button]) -> str:
-    """Buttons as a line of options: "Reply 1 for Signs of trafficking, 2 for Federal laws."."""
+    """Buttons as numbered options: "Reply 1 for Signs of trafficking, 2 for Federal laws." when that is
+    short, else "Reply with a number:" and one "1 Signs of trafficking" line per option."""
     options = ", ".join(f"{number} for {button['title']}" for number, button in enumerate(buttons, 1))
-    return f"Reply {options}" + ("" if options[-1] in ".?!" else ".")
+    if len(options) <= INLINE_OPTIONS:
+        return f"Reply {options}" + ("" if options[-1] in ".?!" else ".")
+    return "\n".join(["Reply with a number:", *(f"{n} {b['title']}" for n, b in enumerate(buttons, 1))])
 
 
 def offered_buttons(tracker: Any) -> List[Button]:
