@@ -5,8 +5,8 @@ Webhook: https://HOST/webhooks/twilio/webhook (the URL configured for the number
 from __future__ import annotations
 
 import logging
-from urllib.parse import parse_qs
 from typing import Any, Awaitable, Callable, Dict, List
+from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.twilio import TwilioInput, TwilioOutput

@@ -15,7 +15,14 @@ import requests
 
 from bot.channels.sms import SMS_LIMIT, TwilioSmsOutput
 from tests.channels.platforms import (
-    ENV, activity, messenger, slack_button, slack_message, telegram_button, telegram_message, twilio_sms
+    ENV,
+    activity,
+    messenger,
+    slack_button,
+    slack_message,
+    telegram_button,
+    telegram_message,
+    twilio_sms,
 )
 
 pytestmark = pytest.mark.e2e
@@ -77,7 +84,8 @@ def messenger_text(message: dict[str, Any]) -> str:
 
 
 def teams_text(activity_sent: dict[str, Any]) -> str:
-    return "\n".join([activity_sent["text"], *(a["content"].get("text", "") for a in activity_sent.get("attachments", []))])
+    cards = activity_sent.get("attachments", [])
+    return "\n".join([activity_sent["text"], *(card["content"].get("text", "") for card in cards)])
 
 
 # Each platform: send a text from a conversation of its own, get the reply text as the user sees it.
@@ -173,7 +181,8 @@ def test_teams_buttons_are_a_hero_card_that_sends_the_payload(assistant):
     assert greeting["authorization"] == "Bearer bot-access-token"  # from the (fake) Microsoft login
     card = greeting["attachments"][0]
     assert card["contentType"] == "application/vnd.microsoft.card.hero"
-    assert [(b["type"], b["title"]) for b in card["content"]["buttons"]] == [("messageBack", t) for t in GREETING_OPTIONS]
+    buttons = card["content"]["buttons"]
+    assert [(b["type"], b["title"]) for b in buttons] == [("messageBack", title) for title in GREETING_OPTIONS]
     payload = card["content"]["buttons"][0]["text"]
     assert teams_text(teams(assistant, "29:0000201", payload)[0]).strip() == rest_reply(assistant, "/ask_signs")
 
