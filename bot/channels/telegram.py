@@ -102,7 +102,7 @@ class TelegramInput(RasaTelegramInput):
             if not chat.get("id") or not text:
                 return response.text("success")
             sender = str(chat["id"])
-            command = text.split()[0].split("@")[0]
+            command = (text.split() or [""])[0].split("@")[0]  # "/start@AssistantBot" in a group
             text = COMMANDS.get(command) or await reply_text.resolve_choice(self.app.ctx.agent, sender, text)
             try:
                 await on_new_message(UserMessage(text, self.get_output_channel(), sender, input_channel=self.name()))

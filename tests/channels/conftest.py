@@ -81,7 +81,7 @@ def record_to(outbox: list[dict[str, Any]]) -> dict[tuple[Any, str], Any]:
             (MessengerClient, "send_action"): messenger_action, (AsyncWebClient, "chat_postMessage"): slack_post}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, content) -> Iterator[Assistant]:
     database = f"sqlite:///{tmp_path_factory.mktemp('channels') / 'knowledge.db'}"
     load(make_engine(database), content)
@@ -94,8 +94,6 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, content) -> Iterator[Ass
     fake = FakePlatforms(auth, outbox)
     model = train()
     with action_server(env), pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
         for (owner, attribute), replacement in record_to(outbox).items():
             patch.setattr(owner, attribute, replacement)
         patch.setattr(TelegramAPIServer, "api_url", lambda _, token, method: f"{fake.url}/bot{token}/{method}")
@@ -103,9 +101,12 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, content) -> Iterator[Ass
         patch.setattr(botframework, "MICROSOFT_OAUTH2_URL", fake.url)
         credentials_file, selection = credentials.write(env, tmp_path_factory.mktemp("credentials"))
         assert selection.on == ["rest", "socketio", "sms", "messenger", "slack", "telegram", "teams"]
-        endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))
-        app = configure_app(create_http_input_channels(None, str(credentials_file)), enable_api=False,
-                            port=port, endpoints=endpoints)
+        with pytest.MonkeyPatch.context() as environment_variables:  # Rasa reads them only here
+            for name, value in env.items():
+                environment_variables.setenv(name, value)
+            endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))
+            channels = create_http_input_channels(None, str(credentials_file))
+        app = configure_app(channels, enable_api=False, port=port, endpoints=endpoints)
         app.register_listener(partial(load_agent_on_start, str(model), endpoints, None), "before_server_start")
         loops: list[asyncio.AbstractEventLoop] = []
         app.register_listener(lambda _, loop: loops.append(loop), "after_server_start")
