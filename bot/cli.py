@@ -22,12 +22,14 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from bot.channels import credentials as channel_credentials
 from bot.security import cors_origins
 from bot.web.server import widget_server
 from knowledge.content import content_hash, read_content
@@ -147,15 +149,21 @@ def public_url(env: dict[str, str]) -> str:
     return env.get("RASA_PUBLIC_URL") or f"http://{'127.0.0.1' if host in LOCAL else host}:{port}"
 
 
-def rasa_server(env: dict[str, str], model: Path, token: str) -> contextlib._GeneratorContextManager[subprocess.Popen]:
-    """The Rasa server: REST and socket.io channels, HTTP API only with the token."""
+@contextmanager
+def rasa_server(env: dict[str, str], model: Path, token: str) -> Iterator[subprocess.Popen]:
+    """The Rasa server: REST and socket.io channels, the messaging channels that are configured in the
+    environment (docs/CHANNELS.md), HTTP API only with the token."""
     host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
-    # bot.server is `rasa run` with the security policy (auth required, CORS, size and rate limits)
-    command = [sys.executable, "-m", "bot.server", "--model", str(model), "--endpoints", "endpoints.yml",
-               "--credentials", "credentials.yml", "--interface", host, "--port", port, "--enable-api",
-               "--auth-token", token]
-    command += ["--cors", *cors_origins(env)]  # one flag: a repeated --cors keeps only its last origin
-    return started(command, f"http://127.0.0.1:{port}/", env)
+    with tempfile.TemporaryDirectory(prefix="rasa-credentials-") as directory:
+        credentials_file, selection = channel_credentials.write(env, Path(directory))
+        print(channel_credentials.describe(selection), flush=True)
+        # bot.server is `rasa run` with the security policy (auth required, CORS, size and rate limits)
+        command = [sys.executable, "-m", "bot.server", "--model", str(model), "--endpoints", "endpoints.yml",
+                   "--credentials", str(credentials_file), "--interface", host, "--port", port,
+                   "--enable-api", "--auth-token", token]
+        command += ["--cors", *cors_origins(env)]  # one flag: a repeated --cors keeps only its last origin
+        with started(command, f"http://127.0.0.1:{port}/", env) as server:
+            yield server
 
 
 @contextmanager

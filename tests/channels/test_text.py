@@ -1,0 +1,53 @@
+"""Reply text for plain-text platforms: plain links, splitting, numbered options."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+from bot.channels import text
+
+HOTLINE = "National Human Trafficking Hotline: call 1-888-373-7888 or text 233733."
+
+
+def test_markdown_links_and_bold_become_plain():
+    assert text.plain("See [OTIP](https://www.acf.hhs.gov/otip) and <https://www.acf.hhs.gov>, **now**.") == (
+        "See OTIP: https://www.acf.hhs.gov/otip and https://www.acf.hhs.gov, now.")
+
+
+def test_text_within_the_limit_is_one_part():
+    assert text.split(HOTLINE, 1600) == [HOTLINE]
+
+
+def test_splitting_prefers_paragraphs_then_lines_and_loses_nothing():
+    paragraphs = ["a" * 500, "b" * 500, "c" * 500, HOTLINE]
+    parts = text.split("\n\n".join(paragraphs), 1200)
+    assert parts == ["\n\n".join(paragraphs[:2]), "\n\n".join(paragraphs[2:])]
+
+
+def test_a_split_never_cuts_a_link_or_a_spaced_phone_number():
+    link = "https://www.childwelfare.gov/topics/systemwide/trafficking/"
+    for prefix in range(0, 60, 3):  # move the link and the number across the limit
+        sample = "x " * prefix + f"read {link} or call (800) 422-4453 now " + "y " * 40
+        parts = text.split(sample, 80)
+        assert all(len(part) <= 80 for part in parts)
+        assert sum(link in part for part in parts) == 1 and sum("(800) 422-4453" in p for p in parts) == 1
+        assert " ".join(parts).split() == sample.split()
+
+
+def test_short_options_go_on_one_line_long_ones_a_line_each():
+    buttons = [{"title": "Signs of trafficking", "payload": "/ask_signs"}, {"title": "Who do I call?", "payload": "/x"}]
+    assert text.numbered(buttons) == "Reply 1 for Signs of trafficking, 2 for Who do I call?"
+    many = [{"title": f"Situation number {n}", "payload": f"/s{n}"} for n in range(1, 13)]
+    lines = text.numbered(many).split("\n")
+    assert lines[:3] == ["Reply with a number:", "1 Situation number 1", "2 Situation number 2"]
+
+
+def test_the_options_are_those_of_the_latest_turn():
+    options = [{"title": "More", "payload": "/more_results"}]
+    tracker = SimpleNamespace(events=[UserUttered("hi"), BotUttered("x", {"buttons": options}),
+                                      ActionExecuted("action_listen")])
+    assert text.offered_buttons(tracker) == options
+    tracker.events += [UserUttered("something else"), BotUttered("no options", {})]
+    assert text.offered_buttons(tracker) == []
+    assert text.offered_buttons(None) == []
