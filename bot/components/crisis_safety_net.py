@@ -33,6 +33,7 @@ NORM_FIXES = {"m": "am", "'s": "is", "s": "is", "wanna": "want to", "gonna": "go
               "ur": "your", "pls": "please", "plz": "please", "'re": "are", "re": "are", "ll": "will"}
 # Which intent a category of phrases means, and the order in which categories win.
 CATEGORY_INTENTS = {"suicidal": "suicidal", "danger": "crisis"}
+ALONE = "_alone"
 
 
 @lru_cache(maxsize=1)
@@ -55,16 +56,29 @@ def normalized(text: str) -> Doc:
     return english()(" ".join(_norm(token.norm_) for token in words))
 
 
+def _lemmas(doc: Doc) -> str:
+    return " ".join(token.lemma_ for token in doc if not token.is_punct)
+
+
 class SafetyMatcher:
+    """Phrases of a category match anywhere in a message; those of "<category>_alone" only as the
+    whole message ("im scared" is a cry for help, "I'm scared of saying the wrong thing" is not)."""
+
     def __init__(self, phrases: Dict[str, List[str]]):
         self._matcher = PhraseMatcher(english().vocab, attr="LEMMA")
+        self._alone: Dict[str, str] = {}
         for category, items in phrases.items():
-            self._matcher.add(category, [normalized(p) for p in items])
+            if category.endswith(ALONE):
+                self._alone.update({_lemmas(normalized(p)): category.removesuffix(ALONE) for p in items})
+            else:
+                self._matcher.add(category, [normalized(p) for p in items])
 
     def find(self, text: str) -> tuple[str, str] | None:
         """(category, matched words) of the most serious match, or None."""
         doc = normalized(text)
         found = {english().vocab.strings[i]: doc[s:e].text for i, s, e in self._matcher(doc)}
+        if _lemmas(doc) in self._alone:
+            found.setdefault(self._alone[_lemmas(doc)], doc.text)
         for category in CATEGORY_INTENTS:
             if category in found:
                 return category, found[category]

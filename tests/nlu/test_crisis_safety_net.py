@@ -19,7 +19,7 @@ def classify(net: CrisisSafetyNet, text: str, classifier_said: str = "ask_capabi
 @pytest.mark.parametrize("text", [
     "I am in danger", "im in danger", "he wont let me leave", "i cant leave the house",
     "my boss took my passport", "he says i owe him", "hes makin me work for free", "they're selling me",
-    "help!!", "she is forcing me to do stuff with guys",
+    "help!!", "she is forcing me to do stuff with guys", "im scared", "if i run they'll hurt my brother",
 ])
 def test_danger_phrases_become_crisis(net, text):
     message = classify(net, text)
@@ -44,6 +44,7 @@ def test_suicide_phrases_become_suicidal(net, text):
     "can you help me find publications", "what does PSTSFA require when a youth is missing?",
     "I can't go out tonight, sorry", "is it trafficking if nobody crossed a border?",
     "what if i was gone for the weekend, who covers my caseload?",
+    "I'm scared of saying the wrong thing when a youth discloses abuse",
 ])
 def test_questions_about_the_subject_are_left_alone(net, text):
     message = classify(net, text, "ask_signs")
