@@ -43,9 +43,9 @@ def focus(tracker: Tracker) -> tuple[str | None, Callable[[Any], bool]]:
     """What the trainee asked to practise, as (label, test of a scenario or drill); (None, all) when nothing."""
     kb = knowledge_base()
     law = latest_entity(tracker, "law")
-    if law and kb.law(law):
-        item = kb.law(law)
-        return item.short_name or item.name, lambda s: s.source_kind == "law" and s.source_key == law
+    item = kb.law(law) if law else None
+    if item is not None:
+        return item.short_name or item.name, lambda s: s.source_kind == "law" and s.source_key == item.key
     text = (tracker.latest_message.get("text") or "").lower()
     if any(word in text for word in HOTLINE_WORDS):
         return "which line to call", lambda s: s.source_kind == "hotline"

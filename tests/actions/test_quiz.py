@@ -193,3 +193,10 @@ def test_key_terms_match_whatever_the_word_forms():
     drill = knowledge_base().drill("drill_labor_signs")
     hit, missed = covered_terms(drill, "Employers holding their documents, long hours and debts")
     assert hit == ["hours", "debt", "documents"] and missed == ["pay", "workplace"]
+
+
+def test_a_quiz_on_one_law_asks_about_that_law(run):
+    messages, events = run(ActionStartQuiz(), "quiz me on PSTSFA", "start_quiz", {"law": "pstsfa"})
+    quiz = next(e["value"] for e in events if e["name"] == "quiz")
+    assert "on PSTSFA" in messages[0]["text"]
+    assert {knowledge_base().scenario(k).source_key for k in quiz["questions"]} == {"pstsfa"}
