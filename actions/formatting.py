@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from knowledge.schema import Answer, Hotline, Law, Publication, StateReportingLine
+from knowledge.schema import Answer, Hotline, Law, Publication, Scenario, StateReportingLine
 
 SCREEN = 600  # characters: about one phone screen
 
@@ -93,3 +93,34 @@ def answer(item: Answer) -> str:
 def publication(item: Publication, number: int) -> str:
     year = f", {item.year}" if item.year else ""
     return f"{number}. {item.title} ({item.publisher}{year})\n{item.url}"
+
+
+def entry_source(entry: Answer | Hotline | Law | Publication) -> str:
+    """The source line of the entry a quiz question or drill comes from: what it is, and where to check it."""
+    if isinstance(entry, Law):
+        return source(f"{entry.short_name or entry.name} ({entry.citation})", entry.summary_url, entry.last_verified)
+    if isinstance(entry, Publication):
+        return source(f"{entry.title} ({entry.publisher})", entry.url, entry.last_verified)
+    if isinstance(entry, Answer):
+        return source(entry.source, entry.source_url, entry.last_verified)
+    return source(entry.name, entry.source_url, entry.last_verified)
+
+
+def read_next(entry: Answer | Hotline | Law | Publication) -> str:
+    """One line naming where to read more about what a missed question was about."""
+    if isinstance(entry, Law):
+        return f"{entry.name}: {entry.summary_url}"
+    if isinstance(entry, Publication):
+        return f"{entry.title}: {entry.url}"
+    if isinstance(entry, Answer):
+        return f"{entry.title} ({entry.source}): {entry.source_url}"
+    return f"{entry.name}: {entry.web or entry.source_url}"
+
+
+def option(letter: str, text: str) -> str:
+    return f"{letter}) {text}"
+
+
+def scenario(item: Scenario, number: int, total: int) -> str:
+    options = "\n".join(option(letter, text) for letter, text in zip("abcd", item.options, strict=False))
+    return f"Question {number} of {total} ({item.difficulty}):\n{item.question}\n{options}"

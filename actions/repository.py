@@ -10,8 +10,19 @@ from sqlalchemy.orm import Session
 
 from knowledge.db import make_engine
 from knowledge.language import analyse, content_lemmas
-from knowledge.schema import Answer, Hotline, Law, Publication, StateReportingLine, VocabularyTerm
+from knowledge.schema import (
+    Answer,
+    Drill,
+    Hotline,
+    Law,
+    Publication,
+    Scenario,
+    StateReportingLine,
+    VocabularyTerm,
+)
 from knowledge.search import Hit, parse_query, search
+
+SOURCE_TABLES = {"law": Law, "publication": Publication, "answer": Answer, "hotline": Hotline}
 
 
 class KnowledgeBase:
@@ -96,6 +107,27 @@ class KnowledgeBase:
         with self._session() as session:
             term = session.get(VocabularyTerm, (facet, key))
         return term.label if term else None
+
+    def scenarios(self) -> list[Scenario]:
+        with self._session() as session:
+            return list(session.execute(select(Scenario).order_by(Scenario.position)).scalars())
+
+    def scenario(self, key: str) -> Scenario | None:
+        with self._session() as session:
+            return session.get(Scenario, key)
+
+    def drills(self) -> list[Drill]:
+        with self._session() as session:
+            return list(session.execute(select(Drill).order_by(Drill.position)).scalars())
+
+    def drill(self, key: str) -> Drill | None:
+        with self._session() as session:
+            return session.get(Drill, key)
+
+    def entry(self, kind: str, key: str) -> Law | Publication | Answer | Hotline | None:
+        """The entry a scenario or drill names as its source (kind: law | publication | answer | hotline)."""
+        with self._session() as session:
+            return session.get(SOURCE_TABLES[kind], key)
 
     def search(self, words: str, *, kinds: Sequence[str], limit: int = 3) -> list[Hit]:
         with self._session() as session:

@@ -18,9 +18,11 @@ import yaml
 from knowledge.schema import (
     Answer,
     Base,
+    Drill,
     Hotline,
     Law,
     Publication,
+    Scenario,
     StateReportingLine,
     VocabularyTerm,
 )
@@ -32,6 +34,9 @@ SHORT_CODES = {"911", "988", "711"}
 KEY = re.compile(r"[a-z][a-z0-9_]*")
 FACETS = ("topics", "audiences", "publication_types", "situations")
 ANSWER_TOPICS = ("signs", "risk_factors", "prevention", "definitions", "prevention_month")
+DIFFICULTIES = ("basic", "intermediate", "advanced")
+LETTERS = "abcd"  # a scenario has 3 or 4 options, answered by letter
+SOURCE_KINDS = ("law", "publication", "answer", "hotline")
 FILES = (
     "vocabulary.yml",
     "hotlines.yml",
@@ -39,6 +44,7 @@ FILES = (
     "publications.yml",
     "answers.yml",
     "state_reporting_lines.yml",
+    "scenarios.yml",
 )
 
 
@@ -73,11 +79,14 @@ class Content:
     publications: list[Publication]
     answers: list[Answer]
     state_lines: list[StateReportingLine]
+    scenarios: list[Scenario]
+    drills: list[Drill]
     content_hash: str
 
     def records(self) -> list[Base]:
         terms: list[Base] = [t for facet in self.vocabulary.values() for t in facet.values()]
-        return [*terms, *self.hotlines, *self.laws, *self.publications, *self.answers, *self.state_lines]
+        return [*terms, *self.hotlines, *self.laws, *self.publications, *self.answers, *self.state_lines,
+                *self.scenarios, *self.drills]
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -306,9 +315,64 @@ def read_content(directory: Path = CONTENT_DIR) -> Content:
         e.finish()
         state_lines.append(line)
 
+    sources = {"law": {law.key for law in laws}, "publication": set(publication_keys),
+               "answer": {a.key for a in answers}, "hotline": {h.key for h in hotlines}}
+    scenarios, drills = _read_training(directory / "scenarios.yml", topics, sources, problems)
+
     if problems:
         raise ContentError(problems)
-    return Content(vocabulary, hotlines, laws, publications, answers, state_lines, content_hash(directory))
+    return Content(vocabulary, hotlines, laws, publications, answers, state_lines, scenarios, drills,
+                   content_hash(directory))
+
+
+def _source(entry: _Entry, sources: Mapping[str, set[str]]) -> tuple[str | None, str | None]:
+    """`source: kind:key`, naming an entry that exists in this knowledge base."""
+    value = entry.code("source", r"[a-z]+:[a-z][a-z0-9_]*", "kind:key, e.g. law:pstsfa or answer:risk_factors")
+    if value is None:
+        return None, None
+    kind, key = value.split(":")
+    if kind not in sources:
+        entry.problem(f"'source' kind '{kind}' must be one of {', '.join(SOURCE_KINDS)}")
+        return None, None
+    if key not in sources[kind]:
+        entry.problem(f"'source' names unknown {kind} '{key}'")
+        return None, None
+    return kind, key
+
+
+def _read_training(path: Path, topics: Mapping[str, Any], sources: Mapping[str, set[str]],
+                   problems: list[Problem]) -> tuple[list[Scenario], list[Drill]]:
+    """Quiz scenarios and drill questions; each names the knowledge-base entry its facts come from."""
+    scenarios = []
+    for e in _unique(_entries(path, "scenarios", problems), "key"):
+        options = e.texts("options", True)
+        if options and not 3 <= len(options) <= len(LETTERS):
+            e.problem(f"'options' must list 3 or 4 options, not {len(options)}")
+        if len(set(o.lower() for o in options)) != len(options):
+            e.problem("'options' must all be different")
+        letter = e.code("answer", f"[{LETTERS}]", f"the letter of the correct option ({', '.join(LETTERS)})")
+        if letter and options and LETTERS.index(letter) >= len(options):
+            e.problem(f"'answer' is '{letter}' but there are only {len(options)} options")
+            letter = None
+        kind, key = _source(e, sources)
+        scenarios.append(Scenario(
+            key=e.key(), position=len(scenarios), topics=e.keys("topics", topics, "topic"),
+            difficulty=e.choice("difficulty", DIFFICULTIES), question=e.text("question"), options=options,
+            answer=LETTERS.index(letter) if letter else None, explanation=e.text("explanation"),
+            source_kind=kind, source_key=key,
+        ))
+        e.finish()
+
+    drills = []
+    for e in _unique(_entries(path, "drills", problems), "key"):
+        kind, key = _source(e, sources)
+        drills.append(Drill(
+            key=e.key(), position=len(drills), topics=e.keys("topics", topics, "topic"),
+            question=e.text("question"), model_answer=e.text("model_answer"),
+            key_terms=e.texts("key_terms", True), source_kind=kind, source_key=key,
+        ))
+        e.finish()
+    return scenarios, drills
 
 
 def _other_numbers(entry: _Entry) -> list[dict[str, str]]:

@@ -120,6 +120,39 @@ class StateReportingLine(Base):
     last_verified = Column(Date, nullable=False)
 
 
+class Scenario(Base):
+    """A multiple-choice training question. Its facts come from one knowledge-base entry, named by
+    `source_kind` (law | publication | answer | hotline) and `source_key`."""
+
+    __tablename__ = "scenarios"
+
+    key = Column(String(64), primary_key=True)
+    position = Column(Integer, nullable=False)  # order in scenarios.yml
+    topics = Column(JSON, nullable=False, default=list)
+    difficulty = Column(String(16), nullable=False)  # basic | intermediate | advanced
+    question = Column(Text, nullable=False)
+    options = Column(JSON, nullable=False, default=list)
+    answer = Column(Integer, nullable=False)  # index into options
+    explanation = Column(Text, nullable=False)
+    source_kind = Column(String(16), nullable=False)
+    source_key = Column(String(64), nullable=False)
+
+
+class Drill(Base):
+    """An open training question: the trainee answers in their own words, then sees the model answer."""
+
+    __tablename__ = "drills"
+
+    key = Column(String(64), primary_key=True)
+    position = Column(Integer, nullable=False)
+    topics = Column(JSON, nullable=False, default=list)
+    question = Column(Text, nullable=False)
+    model_answer = Column(Text, nullable=False)
+    key_terms = Column(JSON, nullable=False, default=list)
+    source_kind = Column(String(16), nullable=False)
+    source_key = Column(String(64), nullable=False)
+
+
 class Document(Base):
     """One searchable entry. `search_*` columns hold the spaCy-normalized text that both the
     SQLite FTS5 table and the PostgreSQL full-text index are built from, so both backends match
@@ -158,4 +191,4 @@ class LoadInfo(Base):
     entries = Column(Integer, nullable=False)
 
 
-CONTENT_TABLES = (VocabularyTerm, Hotline, Law, Publication, Answer, StateReportingLine)
+CONTENT_TABLES = (VocabularyTerm, Hotline, Law, Publication, Answer, StateReportingLine, Scenario, Drill)

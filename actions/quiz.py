@@ -1,0 +1,217 @@
+"""Staff training quiz: scenario questions from the knowledge base, feedback with the source, a score.
+
+The quiz runs as a form (quiz_form) whose one slot, quiz_answer, takes every message but a crisis
+one; validate_quiz_form reads the reply (choice.py), gives feedback and moves on. Where the quiz
+stands is kept in the `quiz` slot: the question keys, the current index, right and missed keys.
+"""
+from __future__ import annotations
+
+import os
+import random
+from typing import Any, Callable, Dict, List, Sequence
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import choice, formatting
+from actions.repository import knowledge_base
+from actions.slots import latest_entities, latest_entity
+from knowledge.schema import Scenario
+
+QUIZ_LENGTH = 5
+DIFFICULTY_ORDER = ("basic", "intermediate", "advanced")
+HOTLINE_WORDS = ("hotline", "hotlines", "phone line", "which line", "who to call", "who do i call", "helpline")
+# a situation someone names ("quiz me on kids missing from care") stands for its training topic
+SITUATION_TOPICS = {"missing_child": "missing_from_care", "runaway_youth": "missing_from_care",
+                    "online_exploitation": "online_exploitation"}
+FINISHED = "finished"  # quiz_answer's value when the quiz is over: the form then completes
+CONTROL_BUTTONS = [{"title": "Skip", "payload": "skip"}, {"title": "Repeat", "payload": "repeat"},
+                   {"title": "Stop", "payload": "stop"}]
+AFTER_BUTTONS = [{"title": "Another quiz", "payload": "/start_quiz"},
+                 {"title": "Open questions on laws", "payload": '/start_drill{"topic": "laws"}'}]
+
+
+def seeded_random() -> random.Random:
+    """QUIZ_SEED makes the questions repeatable (tests, demonstrations); unset, every quiz differs."""
+    seed = os.environ.get("QUIZ_SEED")
+    return random.Random(seed) if seed else random.Random()
+
+
+def focus(tracker: Tracker) -> tuple[str | None, Callable[[Any], bool]]:
+    """What the trainee asked to practise, as (label, test of a scenario or drill); (None, all) when nothing."""
+    kb = knowledge_base()
+    law = latest_entity(tracker, "law")
+    item = kb.law(law) if law else None
+    if item is not None:
+        return item.short_name or item.name, lambda s: s.source_kind == "law" and s.source_key == item.key
+    text = (tracker.latest_message.get("text") or "").lower()
+    if any(word in text for word in HOTLINE_WORDS):
+        return "which line to call", lambda s: s.source_kind == "hotline"
+    situations = [SITUATION_TOPICS[s] for s in latest_entities(tracker, "situation") if s in SITUATION_TOPICS]
+    for topic in [*latest_entities(tracker, "topic"), *situations]:
+        label = kb.label("topics", topic)
+        if label:
+            return label.lower(), lambda s, topic=topic: topic in s.topics
+    return None, lambda s: True
+
+
+def select_questions(scenarios: Sequence[Scenario], rng: random.Random, count: int = QUIZ_LENGTH) -> list[Scenario]:
+    """`count` different scenarios of mixed difficulty, easiest first.
+
+    Each difficulty is shuffled, then they are taken in turn (basic, intermediate, advanced, basic,
+    ...) so a short quiz still mixes levels."""
+    buckets = {level: [s for s in scenarios if s.difficulty == level] for level in DIFFICULTY_ORDER}
+    for bucket in buckets.values():
+        rng.shuffle(bucket)
+    chosen: list[Scenario] = []
+    while len(chosen) < count and any(buckets.values()):
+        for level in DIFFICULTY_ORDER:
+            if buckets[level] and len(chosen) < count:
+                chosen.append(buckets[level].pop())
+    return sorted(chosen, key=lambda s: DIFFICULTY_ORDER.index(s.difficulty))
+
+
+def new_quiz(questions: Sequence[Scenario], topic: str | None) -> Dict[str, Any]:
+    return {"questions": [q.key for q in questions], "index": 0, "right": [], "missed": [], "skipped": [],
+            "topic": topic}
+
+
+def feedback(item: Scenario, picked: int | None) -> str:
+    """Right or not, the correct answer, why, and where it comes from."""
+    correct = formatting.option("abcd"[item.answer], item.options[item.answer])
+    if picked == item.answer:
+        head = f"Right: {correct}"
+    elif picked is None:
+        head = f"Skipped. The answer is {correct}"
+    else:
+        head = f"Not quite; that one trips a lot of people up. The answer is {correct}"
+    entry = knowledge_base().entry(item.source_kind, item.source_key)
+    return "\n".join([head, item.explanation, formatting.entry_source(entry)])
+
+
+def reading_for(keys: Sequence[str], limit: int = 3) -> list[str]:
+    """Publications and laws to read after missing these questions: each question's source, or
+    for a vetted answer, the publications it points to."""
+    kb = knowledge_base()
+    lines: list[str] = []
+    for key in keys:
+        item = kb.scenario(key)
+        if item is None:
+            continue
+        entry = kb.entry(item.source_kind, item.source_key)
+        related = kb.publications(entry.publications[:1]) if item.source_kind == "answer" and entry.publications else []
+        for line in [formatting.read_next(r) for r in related] or [formatting.read_next(entry)]:
+            if line not in lines:
+                lines.append(line)
+    return lines[:limit]
+
+
+def score(quiz: Dict[str, Any]) -> str:
+    right, missed, skipped = len(quiz["right"]), len(quiz["missed"]), len(quiz["skipped"])
+    answered = right + missed
+    if answered + skipped == 0:
+        return "OK, we've stopped the quiz. You can start again any time: say \"quiz me\"."
+    total = len(quiz["questions"])
+    done = answered + skipped
+    parts = [f"You got {right} of {done} right" + (f" ({skipped} skipped)" if skipped else "") + "."]
+    if done < total:
+        parts.insert(0, f"OK, we've stopped after {done} of {total} questions.")
+    if not missed and not skipped:
+        parts.append("Well done.")
+    reading = reading_for([*quiz["missed"], *quiz["skipped"]])
+    if reading:
+        parts.append("To read next:\n" + "\n".join(f"- {line}" for line in reading))
+    return "\n".join(parts)
+
+
+class ActionStartQuiz(Action):
+    def name(self) -> str:
+        return "action_start_quiz"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        label, wanted = focus(tracker)
+        scenarios = knowledge_base().scenarios()
+        matching = [s for s in scenarios if wanted(s)]
+        if not matching:
+            dispatcher.utter_message(text=f"I have no practice questions on {label} yet, so here is a mixed quiz.")
+            label, matching = None, scenarios
+        questions = select_questions(matching, seeded_random())
+        about = f" on {label}" if label else ""
+        dispatcher.utter_message(
+            text=f"Let's practise{about}: {len(questions)} questions, mixed difficulty. I'm a bot, and this is "
+                 "just practice. Reply with a letter, a number or the option's words. Say skip, repeat or "
+                 "stop at any time."
+        )
+        return [SlotSet("quiz", new_quiz(questions, label)), SlotSet("quiz_answer", None)]
+
+
+class ActionAskQuizAnswer(Action):
+    """The form's question: the current scenario with its options."""
+
+    def name(self) -> str:
+        return "action_ask_quiz_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        quiz = tracker.get_slot("quiz") or {}
+        questions = quiz.get("questions") or []
+        index = quiz.get("index", 0)
+        item = knowledge_base().scenario(questions[index]) if index < len(questions) else None
+        if item is None:
+            dispatcher.utter_message(text="Say \"quiz me\" to start a quiz.")
+            return []
+        letters = "abcd"[: len(item.options)]
+        dispatcher.utter_message(
+            text=formatting.scenario(item, index + 1, len(questions)),
+            buttons=[*({"title": letter, "payload": letter} for letter in letters), *CONTROL_BUTTONS],
+        )
+        return []
+
+
+class ValidateQuizForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_quiz_form"
+
+    def validate_quiz_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> Dict[str, Any]:
+        quiz = dict(tracker.get_slot("quiz") or {})
+        questions = quiz.get("questions") or []
+        index = quiz.get("index", 0)
+        item = knowledge_base().scenario(questions[index]) if index < len(questions) else None
+        if item is None:
+            return {"quiz_answer": FINISHED}
+        text = str(value or "")
+        said = choice.command(text)
+        if said == "stop":
+            return {"quiz_answer": FINISHED, "quiz": quiz}
+        if said == "repeat":
+            return {"quiz_answer": None}  # the form asks the same question again
+        picked = None if said == "skip" else choice.choice(text, item.options)
+        if said is None and picked is None:
+            letters = "abcd"[: len(item.options)]
+            letter = choice.letter_pointed_at(text)
+            hint = f"There are only {len(item.options)} options. " if letter and letter not in letters else ""
+            # the form then shows the question again, with its buttons
+            dispatcher.utter_message(
+                text=f"{hint}I didn't catch which option you mean. Reply with {', '.join(letters[:-1])} or "
+                     f"{letters[-1]}, or the option's words; or say skip, repeat or stop."
+            )
+            return {"quiz_answer": None, "quiz": quiz}
+        dispatcher.utter_message(text=feedback(item, picked))
+        outcome = "skipped" if picked is None else ("right" if picked == item.answer else "missed")
+        quiz[outcome] = [*quiz.get(outcome, []), item.key]
+        quiz["index"] = index + 1
+        return {"quiz_answer": FINISHED if quiz["index"] >= len(questions) else None, "quiz": quiz}
+
+
+class ActionFinishQuiz(Action):
+    def name(self) -> str:
+        return "action_finish_quiz"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        quiz = tracker.get_slot("quiz") or {}
+        if not quiz.get("questions"):
+            return []
+        dispatcher.utter_message(text=score(quiz), buttons=AFTER_BUTTONS)
+        return [SlotSet("quiz", None), SlotSet("quiz_answer", None)]

@@ -1,0 +1,202 @@
+"""The training quiz and drill: reading typed answers, choosing questions, feedback and the score."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from actions import choice
+from actions.drill import ActionAskDrillAnswer, ActionStartDrill, ValidateDrillForm, covered_terms
+from actions.formatting import SCREEN
+from actions.quiz import (
+    FINISHED,
+    ActionAskQuizAnswer,
+    ActionFinishQuiz,
+    ActionStartQuiz,
+    ValidateQuizForm,
+    feedback,
+    select_questions,
+)
+from actions.repository import knowledge_base
+from tests.actions.conftest import texts
+
+OPTIONS = ["Only cash payments.", "An exchange of anything of value, such as money, drugs or a place to stay.",
+           "Only payments made through a website."]
+
+
+@pytest.mark.parametrize("reply, expected", [
+    ("b", 1), ("B)", 1), ("(b)", 1), ("B.", 1), ("option b", 1), ("I think it's b", 1), ("i'd go with B", 1),
+    ("b please", 1), ("2", 1), ("#2", 1), ("the second one", 1), ("Second", 1), ("2nd option", 1),
+    ("the last one", 2), ("a", 0), ("first", 0), ("number 3", 2),
+    ("b) An exchange of anything of value", 1),  # a copied option
+    ("anything of value, like drugs or a place to stay", 1), ("only cash payments", 0),
+    ("website payments only", 2),
+])
+def test_typed_answers_name_their_option(reply, expected):
+    assert choice.choice(reply, OPTIONS) == expected
+
+
+@pytest.mark.parametrize("reply", ["d", "option 4", "the fourth one", "payments", "what are the signs?", "", "b or c",
+                                   "cash or a website"])
+def test_replies_that_name_no_single_option_are_not_guessed(reply):
+    assert choice.choice(reply, OPTIONS) is None
+
+
+@pytest.mark.parametrize("reply, expected", [
+    ("skip", "skip"), ("next question", "skip"), ("I don't know", "skip"), ("pass", "skip"),
+    ("repeat", "repeat"), ("say that again", None), ("can you repeat the question", "repeat"),
+    ("what was the question", "repeat"), ("stop", "stop"), ("Stop the quiz", "stop"), ("quit", "stop"),
+    ("let's stop here please", "stop"), ("b", None), ("a place to stay", None),
+])
+def test_commands(reply, expected):
+    assert choice.command(reply) == expected
+
+
+def test_questions_are_different_mixed_in_difficulty_and_repeatable_with_a_seed():
+    scenarios = knowledge_base().scenarios()
+    first = select_questions(scenarios, random.Random(7))
+    assert len(first) == 5 and len({s.key for s in first}) == 5
+    assert {s.difficulty for s in first} == {"basic", "intermediate", "advanced"}
+    order = ["basic", "intermediate", "advanced"]
+    assert [order.index(s.difficulty) for s in first] == sorted(order.index(s.difficulty) for s in first)
+    assert [s.key for s in select_questions(scenarios, random.Random(7))] == [s.key for s in first]
+    assert [s.key for s in select_questions(scenarios, random.Random(8))] != [s.key for s in first]
+
+
+def test_a_topic_quiz_asks_only_about_that_topic(run, monkeypatch):
+    monkeypatch.setenv("QUIZ_SEED", "1")
+    messages, events = run(ActionStartQuiz(), "quiz me on laws", "start_quiz", {"topic": "laws"})
+    quiz = next(e["value"] for e in events if e["name"] == "quiz")
+    assert "on laws and policy" in messages[0]["text"] and len(quiz["questions"]) == 5
+    assert all("laws" in knowledge_base().scenario(k).topics for k in quiz["questions"])
+    _, hotline_events = run(ActionStartQuiz(), "quiz me on which hotline to call", "start_quiz")
+    hotline_quiz = next(e["value"] for e in hotline_events if e["name"] == "quiz")
+    assert {knowledge_base().scenario(k).source_kind for k in hotline_quiz["questions"]} == {"hotline"}
+
+
+def quiz_state(keys, index=0):
+    return {"questions": keys, "index": index, "right": [], "missed": [], "skipped": [], "topic": None}
+
+
+def answer(run_validate, state, reply):
+    """One turn of the form: feedback, the new state and whether the quiz is over."""
+    dispatcher_messages, result = run_validate(state, reply)
+    return dispatcher_messages, result.get("quiz", state), result.get("quiz_answer")
+
+
+@pytest.fixture()
+def validate(domain):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from tests.actions.conftest import tracker
+
+    def _validate(state, reply):
+        dispatcher = CollectingDispatcher()
+        result = ValidateQuizForm().validate_quiz_answer(reply, dispatcher, tracker(reply, slots={"quiz": state}),
+                                                         domain)
+        return dispatcher.messages, result
+
+    return _validate
+
+
+def test_right_wrong_and_skipped_answers_get_feedback_with_the_source_and_a_score(validate, run):
+    keys = ["minor_no_force_needed", "pstsfa_missing_24_hours", "hotline_suspected_trafficking"]
+    state = quiz_state(keys)
+    messages, state, over = answer(validate, state, "c")  # right
+    reply = messages[0]["text"]
+    assert reply.startswith("Right") and "Source: Trafficking Victims Protection Act" in reply
+    assert over is None and state["index"] == 1
+    messages, state, over = answer(validate, state, "the third one")  # wrong: a is right
+    reply = messages[0]["text"]
+    assert reply.startswith("Not quite") and "a) Law enforcement (for NCIC) and NCMEC" in reply
+    assert "PSTSFA (P.L. 113-183)" in reply and "https://www.childwelfare.gov/" in reply
+    messages, state, over = answer(validate, state, "skip")
+    assert messages[0]["text"].startswith("Skipped. The answer is a)") and over == FINISHED
+    assert (state["right"], state["missed"], state["skipped"]) == (keys[:1], keys[1:2], keys[2:])
+    messages, events = run(ActionFinishQuiz(), slots={"quiz": state})
+    score = messages[0]["text"]
+    assert "You got 1 of 3 right (1 skipped)." in score
+    # what to read next: the law and the hotline behind the missed questions
+    assert "To read next:" in score and "Preventing Sex Trafficking and Strengthening Families Act: https://" in score
+    assert "National Human Trafficking Hotline" in score
+    assert {e["name"]: e["value"] for e in events} == {"quiz": None, "quiz_answer": None}
+
+
+def test_an_unclear_reply_asks_again_and_repeat_shows_the_same_question(validate):
+    state = quiz_state(["commercial_sex_act"])
+    messages, after, over = answer(validate, state, "what do you mean")
+    assert "I didn't catch which option" in messages[0]["text"] and over is None and after["index"] == 0
+    messages, _, _ = answer(validate, state, "d")
+    assert messages[0]["text"].startswith("There are only 3 options")
+    messages, after, over = answer(validate, state, "repeat")
+    assert messages == [] and over is None and after["index"] == 0
+
+
+def test_stopping_midway_scores_what_was_answered(validate, run):
+    state = quiz_state(["commercial_sex_act", "jvta_fund", "awareness_day"])
+    _, state, _ = answer(validate, state, "b")
+    messages, state, over = answer(validate, state, "stop")
+    assert messages == [] and over == FINISHED
+    score = texts(run(ActionFinishQuiz(), slots={"quiz": state})[0])
+    assert "stopped after 1 of 3 questions" in score and "You got 1 of 1 right." in score
+
+
+def test_the_question_shows_options_and_buttons(run):
+    messages, _ = run(ActionAskQuizAnswer(), slots={"quiz": quiz_state(["commercial_sex_act", "jvta_fund"], 1)})
+    assert messages[0]["text"].startswith("Question 2 of 2 (advanced):")
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["a", "b", "c", "skip", "repeat", "stop"]
+
+
+def test_every_question_and_its_feedback_fit_on_a_phone_screen():
+    for item in knowledge_base().scenarios():
+        from actions.formatting import scenario
+
+        assert len(scenario(item, 5, 5)) <= SCREEN, item.key
+        assert len(feedback(item, item.answer)) <= SCREEN, item.key
+        assert len(feedback(item, None)) <= SCREEN, item.key
+
+
+def test_a_drill_shows_the_model_answer_its_source_and_the_key_terms_covered(run, domain, monkeypatch):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from tests.actions.conftest import tracker
+
+    monkeypatch.setenv("QUIZ_SEED", "3")
+    messages, events = run(ActionStartDrill(), "ask me about laws", "start_drill", {"topic": "laws"})
+    state = next(e["value"] for e in events if e["name"] == "drill")
+    assert all("laws" in knowledge_base().drill(k).topics for k in state["questions"])
+    state["questions"][0] = "drill_pstsfa_missing"
+    asked, _ = run(ActionAskDrillAnswer(), slots={"drill": state})
+    assert asked[0]["text"].startswith("Question 1 of") and "missing" in asked[0]["text"]
+
+    dispatcher = CollectingDispatcher()
+    reply = "you have to tell law enforcement within 24 hours"
+    result = ValidateDrillForm().validate_drill_answer(reply, dispatcher, tracker(reply, slots={"drill": state}),
+                                                       domain)
+    shown = dispatcher.messages[0]["text"]
+    assert shown.startswith("Model answer: Report the missing child to law enforcement")
+    assert "Your answer covered: law enforcement, 24 hours." in shown and "Also worth mentioning: NCMEC." in shown
+    assert "Source: PSTSFA (P.L. 113-183)" in shown and len(shown) <= SCREEN
+    state = result["drill"]
+    assert state["answered"] and result["drill_answer"] is None
+    offer, _ = run(ActionAskDrillAnswer(), slots={"drill": state})
+    assert [b["payload"] for b in offer[0]["buttons"]] == ["next", "stop"]
+    after_next = ValidateDrillForm().validate_drill_answer("next", CollectingDispatcher(),
+                                                           tracker("next", slots={"drill": state}), domain)
+    assert after_next["drill"]["index"] == 1 and not after_next["drill"]["answered"]
+    stopped = ValidateDrillForm().validate_drill_answer("stop", CollectingDispatcher(),
+                                                        tracker("stop", slots={"drill": state}), domain)
+    assert stopped == {"drill_answer": "finished"}
+
+
+def test_key_terms_match_whatever_the_word_forms():
+    drill = knowledge_base().drill("drill_labor_signs")
+    hit, missed = covered_terms(drill, "Employers holding their documents, long hours and debts")
+    assert hit == ["hours", "debt", "documents"] and missed == ["pay", "workplace"]
+
+
+def test_a_quiz_on_one_law_asks_about_that_law(run):
+    messages, events = run(ActionStartQuiz(), "quiz me on PSTSFA", "start_quiz", {"law": "pstsfa"})
+    quiz = next(e["value"] for e in events if e["name"] == "quiz")
+    assert "on PSTSFA" in messages[0]["text"]
+    assert {knowledge_base().scenario(k).source_key for k in quiz["questions"]} == {"pstsfa"}

@@ -1,0 +1,99 @@
+"""Staff training over REST with the real servers: a whole five-question quiz, a drill, a crisis midway."""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+import pytest
+
+from bot.cli import assistant, environment, free_port, train
+from knowledge.content import Content
+from knowledge.db import make_engine
+from knowledge.loader import load
+from knowledge.schema import Scenario
+from tests.e2e.test_servers import TOKEN, Servers
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory, content) -> Iterator[Servers]:
+    database = f"sqlite:///{tmp_path_factory.mktemp('e2e-quiz') / 'knowledge.db'}"
+    load(make_engine(database), content)
+    env = environment(ACTION_PORT=str(free_port()), RASA_PORT=str(free_port()), KB_DATABASE_URL=database)
+    with assistant(env, train(), TOKEN) as (actions, _):
+        yield Servers(f"http://127.0.0.1:{env['RASA_PORT']}", actions)
+
+
+def asked(reply: str, content: Content) -> Scenario:
+    """The scenario whose question the reply shows."""
+    [item] = [s for s in content.scenarios if s.question in reply]
+    return item
+
+
+ORDINALS = ["the first one", "the second one", "the third one", "the fourth one"]
+# how the trainee answers question n: a letter, the option's words, an ordinal, a wrong letter, skip
+EXPECTED = {1: "Right", 2: "Right", 3: "Right", 4: "Not quite", 5: "Skipped"}
+
+
+def typed(number: int, item: Scenario) -> str:
+    return {1: f"{'abcd'[item.answer].upper()})", 2: item.options[item.answer], 3: ORDINALS[item.answer],
+            4: "abcd"[(item.answer + 1) % len(item.options)], 5: "skip"}[number]
+
+
+def test_a_new_staff_member_finishes_a_five_question_quiz(servers, content):
+    sender = "trainee"
+    first = servers.say("quiz me", sender)
+    assert "5 questions" in first[0]["text"] and "bot" in first[0]["text"]
+    reply = "\n".join(m.get("text", "") for m in first)
+    assert "Question 1 of 5" in reply
+    assert [b["payload"] for b in first[-1]["buttons"]][-3:] == ["skip", "repeat", "stop"]
+    item, seen = asked(reply, content), []
+    for number in range(1, 6):
+        seen.append(item.key)
+        reply = servers.reply(typed(number, item), sender)
+        assert reply.startswith(EXPECTED[number]), (typed(number, item), reply)
+        assert f"{'abcd'[item.answer]}) {item.options[item.answer]}" in reply
+        assert "Source:" in reply and "https://" in reply
+        if number < 5:
+            assert f"Question {number + 1} of 5" in reply
+            item = asked(reply, content)
+    assert len(set(seen)) == 5
+    assert "You got 3 of 5 right (1 skipped)." in reply and "To read next:" in reply
+    assert re.search(r"- .+: https://", reply)
+    # the quiz is over: a letter now gets a helpful reply, not a crash or a knowledge answer
+    assert "no quiz is running" in servers.reply("b", sender)
+
+
+def test_repeat_and_stop_midway(servers, content):
+    sender = "stops"
+    item = asked(servers.reply("I want to practise", sender), content)
+    again = servers.reply("repeat that please", sender)
+    assert asked(again, content).key == item.key and "Question 1 of 5" in again
+    reply = servers.reply("stop the quiz", sender)
+    assert "stopped the quiz" in reply
+
+
+def test_a_topic_quiz(servers, content):
+    reply = servers.reply("quiz me on laws", "laws")
+    assert "on laws and policy" in reply and "laws" in asked(reply, content).topics
+
+
+def test_a_crisis_during_a_quiz_stops_it_and_gets_the_crisis_answer(servers, content):
+    sender = "crisis-quiz"
+    asked(servers.reply("quiz me", sender), content)
+    reply = servers.reply("he is outside my door and I'm scared", sender)
+    assert "911" in reply and "1-888-373-7888" in reply and "Question" not in reply
+    assert "no quiz is running" in servers.reply("b", sender)
+
+
+def test_a_drill_on_laws(servers, content):
+    sender = "drill"
+    reply = servers.reply("ask me about laws", sender)
+    assert "Question 1 of" in reply
+    [drill] = [d for d in content.drills if d.question in reply]
+    assert "laws" in drill.topics
+    shown = servers.reply("you must report to law enforcement and NCMEC within 24 hours", sender)
+    assert f"Model answer: {drill.model_answer}" in shown and "Source:" in shown and "Another question?" in shown
+    assert "Question 2 of" in servers.reply("next", sender)
+    assert "end of the drill" in servers.reply("stop", sender)
