@@ -5,6 +5,9 @@ run    starts the action server and the Rasa server (REST and socket.io; HTTP AP
 shell  starts the action server and chats in the terminal.
 Ports and the token come from the environment: ACTION_PORT (5055), RASA_PORT (5005),
 RASA_HOST (127.0.0.1), RASA_AUTH_TOKEN (a random one per run when unset), RASA_CORS_ORIGINS.
+Production settings (docs/PRODUCTION.md): TRACKER_STORE_URL, LOCK_STORE_URL, KB_DATABASE_URL,
+SANIC_WORKERS (per Rasa server), RASA_INSTANCES (Rasa servers on RASA_PORT, RASA_PORT+1, ...),
+ACTION_SERVER_SANIC_WORKERS (action server workers). Unset, everything is embedded and in memory.
 """
 from __future__ import annotations
 
@@ -151,15 +154,39 @@ def assistant(env: dict[str, str], model: Path, token: str) -> Iterator[tuple[su
         yield actions, rasa
 
 
+def rasa_ports(env: dict[str, str]) -> list[int]:
+    """RASA_INSTANCES Rasa servers on consecutive ports from RASA_PORT."""
+    first = int(env.get("RASA_PORT", "5005"))
+    return [first + n for n in range(int(env.get("RASA_INSTANCES") or 1))]
+
+
+@contextmanager
+def rasa_servers(env: dict[str, str], model: Path, token: str) -> Iterator[list[subprocess.Popen]]:
+    """Every Rasa server instance, each stopped when the block ends; they share the stores."""
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(rasa_server({**env, "RASA_PORT": str(port)}, model, token))
+               for port in rasa_ports(env)]
+
+
+def check_configuration(env: dict[str, str]) -> None:
+    from bot.stores import configuration_errors  # imports Rasa, seconds: only when serving
+
+    errors = configuration_errors(env)
+    if errors:
+        raise SystemExit("Configuration error: " + "; ".join(errors) + " (see docs/PRODUCTION.md)")
+
+
 def run() -> None:
     env = environment()
+    check_configuration(env)
     model = train()
     token = env.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24)
-    host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
-    with assistant(env, model, token) as (_, server):
-        base = f"http://{host}:{port}"
+    host = env.get("RASA_HOST", "127.0.0.1")
+    with action_server(env), rasa_servers(env, model, token) as servers:
+        base = f"http://{host}:{rasa_ports(env)[0]}"
+        others = ", ".join(f"http://{host}:{port}" for port in rasa_ports(env)[1:])
         print(f"""
-The assistant is running.
+The assistant is running{f' (more instances: {others})' if others else ''}.
   Talk to it over REST:
     curl -s {base}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
          -d '{{"sender": "me", "message": "what are the signs of trafficking?"}}'
@@ -167,7 +194,7 @@ The assistant is running.
   HTTP API token (RASA_AUTH_TOKEN): {'(from the environment)' if 'RASA_AUTH_TOKEN' in env else token}
 Press Ctrl-C to stop.""", flush=True)
         try:
-            server.wait()
+            servers[0].wait()
         except KeyboardInterrupt:
             print("\nStopping…")
 
