@@ -158,8 +158,10 @@ def test_with_one_of_two_servers_killed_under_load_no_conversation_loses_events(
              "how do I report child abuse in Texas",
              "what does PSTSFA require?", "any guides for caseworkers?", "thanks"]
     acknowledged: dict[str, list[tuple[str, list[str]]]] = {}
+    retried = 0
 
     async def conversation(session: aiohttp.ClientSession, sender: str) -> None:
+        nonlocal retried
         acknowledged[sender] = []
         for n, message in enumerate(turns):
             # As a load balancer does: the next server when one does not answer.
@@ -172,6 +174,7 @@ def test_with_one_of_two_servers_killed_under_load_no_conversation_loses_events(
                             acknowledged[sender].append((message, replies))
                             break
                 except aiohttp.ClientError:
+                    retried += 1
                     continue
             else:
                 raise AssertionError(f"{sender}: no server answered {message!r}")
@@ -181,11 +184,13 @@ def test_with_one_of_two_servers_killed_under_load_no_conversation_loses_events(
         timeout = aiohttp.ClientTimeout(total=90)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             talking = asyncio.gather(*(conversation(session, f"load-{n}") for n in range(20)))
-            await asyncio.sleep(3)
+            while sum(map(len, acknowledged.values())) < 40:  # of 140 messages
+                await asyncio.sleep(0.05)
             production.kill(urls[1])  # mid-run, with requests in flight
             await talking
 
     asyncio.run(load())
+    assert retried > 0  # the killed server was answering until it died
     for sender, exchanges in acknowledged.items():
         assert [message for message, _ in exchanges] == turns, sender
         events = production.stored_events(sender)
