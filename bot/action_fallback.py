@@ -16,9 +16,11 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, List
 
+import aiohttp
 import rasa.core.actions.action as rasa_actions
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.shared.core.events import Event
+from rasa.shared.exceptions import RasaException
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel
@@ -37,7 +39,14 @@ class ActionWithFallback(RemoteAction):
     async def run(self, output_channel: OutputChannel, nlg: NaturalLanguageGenerator,
                   tracker: DialogueStateTracker, domain: Domain) -> List[Event]:
         try:
-            return await asyncio.wait_for(super().run(output_channel, nlg, tracker, domain), ACTION_TIMEOUT_SECONDS)
+            try:
+                return await self._run_in_time(output_channel, nlg, tracker, domain)
+            except RasaException as error:
+                # A connection dropped under load: once more. This project's actions only read, so
+                # running one twice is harmless. (RemoteAction raises without `from`, hence __context__.)
+                if not isinstance(error.__context__, aiohttp.ClientConnectionError):
+                    raise
+                return await self._run_in_time(output_channel, nlg, tracker, domain)
         except ActionExecutionRejection:
             raise  # part of the dialogue (a form rejecting its slot), handled by Rasa
         except Exception as error:  # noqa: BLE001  Rasa would catch it too, then say nothing
@@ -47,6 +56,10 @@ class ActionWithFallback(RemoteAction):
             message = await nlg.generate(UNAVAILABLE, tracker, output_channel.name(),
                                          domain_responses=domain.responses)
             return [create_bot_utterance(message)] if message else []
+
+    async def _run_in_time(self, output_channel: OutputChannel, nlg: NaturalLanguageGenerator,
+                           tracker: DialogueStateTracker, domain: Domain) -> List[Event]:
+        return await asyncio.wait_for(super().run(output_channel, nlg, tracker, domain), ACTION_TIMEOUT_SECONDS)
 
 
 rasa_actions.RemoteAction = ActionWithFallback  # type: ignore[misc]

@@ -21,6 +21,7 @@ import asyncio
 import os
 import platform
 import secrets
+import signal
 import statistics
 import sys
 import time
@@ -49,6 +50,7 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
 TURNS = ["hi", "what are the signs of labor trafficking?", "who is at risk?", "how do I report child abuse in Texas",
          "any guides for caseworkers?", "show me more", "what does PSTSFA require?", "thanks"]
 CONCURRENCY = (20, 50)
+UNAVAILABLE = "can't look that up right now"  # utter_service_unavailable: an action failed
 
 
 @dataclass
@@ -82,7 +84,9 @@ async def converse(session: aiohttp.ClientSession, url: str, sender: str, turns:
                 replies = await response.json() if response.status == 200 else None
         except (aiohttp.ClientError, asyncio.TimeoutError):
             replies = None
-        if replies:  # every turn of these conversations gets at least one message
+        # Every turn of these conversations gets at least one message, none of them the apology
+        # sent when an action failed.
+        if replies and not any(UNAVAILABLE in (r.get("text") or "") for r in replies):
             load.latencies.append((time.perf_counter() - started) * 1000)
         else:
             load.errors += 1
@@ -158,13 +162,14 @@ def bench(name: str, settings: dict[str, str], model: Path, rounds: int) -> Resu
     return result
 
 
-def report(results: list[Result], rounds: int, seconds: float) -> str:
+def report(results: list[Result], rounds: int, seconds: float, load_average: float) -> str:
     lines = [
         "# Benchmark",
         "",
         f"Measured {date.today()} on {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}), by `make bench` (`python scripts/bench.py --rounds {rounds}`) "
-        f"in {seconds / 60:.1f} min.",
+        f"in {seconds / 60:.1f} min. Load average before the run: {load_average:.1f} (anything well above 0 means "
+        "other work shared the cores and the figures are low).",
         f"Each person holds {rounds} conversation(s) of {len(TURNS)} turns over REST, one after the other, sending "
         "the next message as soon as the reply arrives: " + ", ".join(f'"{t}"' for t in TURNS) + ".",
         "Latency is from sending a message to having all its replies. Memory is the RSS of each server with its "
@@ -205,7 +210,8 @@ def main() -> None:
     parser.add_argument("--configs", default="default,production")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARK.md")
     args = parser.parse_args()
-    started = time.monotonic()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop the servers on `kill` too
+    started, load_average = time.monotonic(), os.getloadavg()[0]
     model = train()
     results = []
     for name in args.configs.split(","):
@@ -214,7 +220,7 @@ def main() -> None:
         else:
             with production_stores() as settings:
                 results.append(bench(name, settings, model, args.rounds))
-    args.out.write_text(report(results, args.rounds, time.monotonic() - started), encoding="utf-8")
+    args.out.write_text(report(results, args.rounds, time.monotonic() - started, load_average), encoding="utf-8")
     print(f"Wrote {args.out}")
 
 
