@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup kb train run shell test eval lint validate clean
+.PHONY: setup kb train run shell test eval bench lint validate clean
 
 setup: $(VENV)/.installed
 
@@ -34,6 +34,9 @@ shell: train  ## chat in the terminal
 
 validate: setup  ## Rasa's checks of domain, NLU data, stories and rules
 	$(VENV)/bin/rasa data validate
+
+bench: kb  ## load benchmark, embedded default and production configuration; writes docs/BENCHMARK.md
+	$(PY) scripts/bench.py
 
 lint: setup
 	$(PY) -m ruff check .

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
 from actions.more import utter_paged
-from actions.repository import knowledge_base
+from actions.repository import graceful_when_unreachable, knowledge_base
 from actions.slots import entity_or_slot
 
 
@@ -17,6 +17,7 @@ class ActionExplainLaw(Action):
     def name(self) -> str:
         return "action_explain_law"
 
+    @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         key = entity_or_slot(tracker, "law")
         law = knowledge_base().law(key) if key else None

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.formatting import SCREEN, split_for_screen
 from actions.publications import MORE_BUTTON, show_next_page
+from actions.repository import graceful_when_unreachable
 
 
 def utter_paged(dispatcher: CollectingDispatcher, text: str, buttons: List[Dict[str, str]]) -> List[Dict[str, Any]]:
@@ -27,6 +28,7 @@ class ActionShowMore(Action):
     def name(self) -> str:
         return "action_show_more"
 
+    @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         rest = tracker.get_slot("more_text")
         if rest:

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
-from actions.repository import knowledge_base
+from actions.repository import graceful_when_unreachable, knowledge_base
 from actions.slots import latest_entity
 
 PAGE = 3
@@ -49,6 +49,7 @@ class ActionFindPublications(Action):
     def name(self) -> str:
         return "action_find_publications"
 
+    @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
         search = {

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
 from actions.more import utter_paged
-from actions.repository import knowledge_base
+from actions.repository import graceful_when_unreachable, knowledge_base
 from actions.slots import entity_or_slot, latest_entity
 
 # Situations where a caller should also know that reports about a child go to CPS or the police.
@@ -20,6 +20,7 @@ class ActionReferHotline(Action):
     def name(self) -> str:
         return "action_refer_hotline"
 
+    @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         kb = knowledge_base()
         situation = latest_entity(tracker, "situation") or tracker.get_slot("situation")
@@ -44,6 +45,7 @@ class ActionReportAbuse(Action):
     def name(self) -> str:
         return "action_report_abuse"
 
+    @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         abbr = entity_or_slot(tracker, "us_state")
         line = knowledge_base().state_line(abbr) if abbr else None

@@ -1,11 +1,16 @@
 """The actions' only door to the knowledge base: small, read-only queries returning schema records."""
 from __future__ import annotations
 
+import functools
+import logging
 from functools import lru_cache
-from typing import Sequence
+from typing import Any, Callable, Dict, List, Sequence, TypeVar
 
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from knowledge.db import make_engine
@@ -23,6 +28,8 @@ from knowledge.schema import (
 from knowledge.search import Hit, parse_query, search
 
 SOURCE_TABLES = {"law": Law, "publication": Publication, "answer": Answer, "hotline": Hotline}
+logger = logging.getLogger(__name__)
+Run = TypeVar("Run", bound=Callable[[Any, CollectingDispatcher, Tracker, Dict[str, Any]], List[Dict[str, Any]]])
 
 
 class KnowledgeBase:
@@ -144,3 +151,21 @@ def _words(text: str) -> frozenset[str]:
 def knowledge_base() -> KnowledgeBase:
     """The knowledge base at KB_DATABASE_URL, shared by every action in this process."""
     return KnowledgeBase(make_engine())
+
+
+def graceful_when_unreachable(run: Run) -> Run:
+    """An action's `run` that, when the knowledge base cannot be reached, says so with the hotline
+    instead of failing (which would leave the user with no answer)."""
+
+    @functools.wraps(run)
+    def guarded(action: Action, dispatcher: CollectingDispatcher, tracker: Tracker,
+                domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        try:
+            return run(action, dispatcher, tracker, domain)
+        except SQLAlchemyError as error:
+            logger.error("%s: knowledge base unreachable (%s)", action.name(), type(error).__name__)
+            dispatcher.messages.clear()  # nothing half-said
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return []
+
+    return guarded  # type: ignore[return-value]

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
 from actions.more import utter_paged
-from actions.repository import knowledge_base
+from actions.repository import graceful_when_unreachable, knowledge_base
 from actions.slots import latest_entities, latest_intent
 
 # intent -> answers.yml topic
@@ -26,6 +26,7 @@ class ActionAnswerTopic(Action):
     def name(self) -> str:
         return "action_answer_topic"
 
+    @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         topic = INTENT_TOPICS.get(latest_intent(tracker) or "", "signs")
         question = tracker.latest_message.get("text") or ""

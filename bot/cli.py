@@ -9,6 +9,9 @@ Ports and the token come from the environment: ACTION_PORT (5055), RASA_PORT (50
 RASA_HOST (127.0.0.1), RASA_AUTH_TOKEN (a random one per run when unset), RASA_CORS_ORIGINS,
 RASA_PUBLIC_URL (the Rasa server's address as browsers reach it);
 bot/security.py lists the security settings (RASA_JWT_SECRET, request size and rate limits).
+Production settings (docs/PRODUCTION.md): TRACKER_STORE_URL, LOCK_STORE_URL, KB_DATABASE_URL,
+SANIC_WORKERS (per Rasa server), RASA_INSTANCES (Rasa servers on RASA_PORT, RASA_PORT+1, ...),
+ACTION_SERVER_SANIC_WORKERS (action server workers). Unset, everything is embedded and in memory.
 """
 from __future__ import annotations
 
@@ -22,14 +25,12 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from bot.channels import credentials as channel_credentials
 from bot.security import cors_origins
 from bot.web.server import widget_server
 from knowledge.content import content_hash, read_content
@@ -149,21 +150,16 @@ def public_url(env: dict[str, str]) -> str:
     return env.get("RASA_PUBLIC_URL") or f"http://{'127.0.0.1' if host in LOCAL else host}:{port}"
 
 
-@contextmanager
-def rasa_server(env: dict[str, str], model: Path, token: str) -> Iterator[subprocess.Popen]:
+def rasa_server(env: dict[str, str], model: Path, token: str) -> contextlib._GeneratorContextManager[subprocess.Popen]:
     """The Rasa server: REST and socket.io channels, the messaging channels that are configured in the
     environment (docs/CHANNELS.md), HTTP API only with the token."""
     host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
-    with tempfile.TemporaryDirectory(prefix="rasa-credentials-") as directory:
-        credentials_file, selection = channel_credentials.write(env, Path(directory))
-        print(channel_credentials.describe(selection), flush=True)
-        # bot.server is `rasa run` with the security policy (auth required, CORS, size and rate limits)
-        command = [sys.executable, "-m", "bot.server", "--model", str(model), "--endpoints", "endpoints.yml",
-                   "--credentials", str(credentials_file), "--interface", host, "--port", port,
-                   "--enable-api", "--auth-token", token]
-        command += ["--cors", *cors_origins(env)]  # one flag: a repeated --cors keeps only its last origin
-        with started(command, f"http://127.0.0.1:{port}/", env) as server:
-            yield server
+    # bot.server is `rasa run` with the security policy (auth required, CORS, size and rate limits)
+    command = [sys.executable, "-m", "bot.server", "--model", str(model), "--endpoints", "endpoints.yml",
+               "--credentials", "credentials.yml", "--interface", host, "--port", port,
+               "--enable-api", "--auth-token", token]
+    command += ["--cors", *cors_origins(env)]  # one flag: a repeated --cors keeps only its last origin
+    return started(command, f"http://127.0.0.1:{port}/", env)
 
 
 @contextmanager
@@ -173,16 +169,41 @@ def assistant(env: dict[str, str], model: Path, token: str) -> Iterator[tuple[su
         yield actions, rasa
 
 
+def rasa_ports(env: dict[str, str]) -> list[int]:
+    """RASA_INSTANCES Rasa servers on consecutive ports from RASA_PORT."""
+    first = int(env.get("RASA_PORT", "5005"))
+    return [first + n for n in range(int(env.get("RASA_INSTANCES") or 1))]
+
+
+@contextmanager
+def rasa_servers(env: dict[str, str], model: Path, token: str) -> Iterator[list[subprocess.Popen]]:
+    """Every Rasa server instance, each stopped when the block ends; they share the stores."""
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(rasa_server({**env, "RASA_PORT": str(port)}, model, token))
+               for port in rasa_ports(env)]
+
+
+def check_configuration(env: dict[str, str]) -> None:
+    from bot.stores import configuration_errors  # imports Rasa, seconds: only when serving
+
+    errors = configuration_errors(env)
+    if errors:
+        raise SystemExit("Configuration error: " + "; ".join(errors) + " (see docs/PRODUCTION.md)")
+
+
 def run() -> None:
     env = environment()
+    check_configuration(env)
     model = train()
     token = env.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24)
-    host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
+    host = env.get("RASA_HOST", "127.0.0.1")
     widget_port = int(env.get("WIDGET_PORT", "8080"))
-    with widget_server(host, widget_port, public_url(env)), assistant(env, model, token) as (_, server):
-        base = f"http://{host}:{port}"
+    with widget_server(host, widget_port, public_url(env)), action_server(env), \
+            rasa_servers(env, model, token) as servers:
+        base = f"http://{host}:{rasa_ports(env)[0]}"
+        others = ", ".join(f"http://{host}:{port}" for port in rasa_ports(env)[1:])
         print(f"""
-The assistant is running.
+The assistant is running{f' (more instances: {others})' if others else ''}.
   Chat in the browser: http://{'localhost' if host in LOCAL else host}:{widget_port}/
   Talk to it over REST:
     curl -s {base}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
@@ -191,7 +212,7 @@ The assistant is running.
   HTTP API token (RASA_AUTH_TOKEN): {'(from the environment)' if 'RASA_AUTH_TOKEN' in env else token}
 Press Ctrl-C to stop.""", flush=True)
         try:
-            server.wait()
+            servers[0].wait()
         except KeyboardInterrupt:
             print("\nStopping…")
 

@@ -6,12 +6,16 @@ serving at once, so there is no place to add middleware from outside. serve_appl
 expose. This module parses exactly `rasa run`'s command line with Rasa's own parser, applies the
 policy to the arguments, and runs Rasa's `run` command with one listener that installs the
 middleware in every worker (and one that rate-limits socket.io). No Rasa code is patched or copied.
+It also hands Rasa only the messaging channels whose variables are set (bot/channels/credentials.py).
 """
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from pathlib import Path
 
+from bot.channels import credentials as channel_credentials
 from bot.security import DEFAULT_REQUEST_MAX_SIZE, check_policy, cors_origins, install, limit_socketio
 
 
@@ -39,7 +43,11 @@ def main(argv: list[str]) -> None:
     configure_colored_logging(args.loglevel)
     configure_structlog(args.loglevel)
     sys.path.insert(1, os.getcwd())
-    args.func(args)
+    with tempfile.TemporaryDirectory(prefix="rasa-credentials-") as directory:
+        # Rasa fails on an unset ${VARIABLE}: keep only the channels configured in the environment
+        args.credentials, selection = channel_credentials.write(os.environ, Path(directory), Path(args.credentials))
+        print(channel_credentials.describe(selection), flush=True)
+        args.func(args)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,18 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def descendants(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(c) for c in (task / "children").read_text().split()]
+    return children + [d for c in children for d in descendants(c)]
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of a server and the processes it started (Sanic workers); shared pages count once per process."""
+    return sum(rss_mb(p) for p in [pid, *descendants(pid)])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=100)

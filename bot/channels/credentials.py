@@ -78,9 +78,10 @@ def select(env: Mapping[str, str], text: str | None = None) -> Selection:
     return Selection("\n".join(lines) + "\n", [c.name for c in kept], incomplete)
 
 
-def write(env: Mapping[str, str], directory: Path) -> tuple[Path, Selection]:
-    """Write the selected credentials into `directory` (readable by the owner only)."""
-    selection = select(env)
+def write(env: Mapping[str, str], directory: Path, source: Path | None = None) -> tuple[Path, Selection]:
+    """Write the selected credentials (from `source`, default the project's credentials.yml) into
+    `directory`, readable by the owner only."""
+    selection = select(env, source.read_text(encoding="utf-8") if source else None)
     path = directory / "credentials.yml"
     path.touch(mode=0o600)
     path.write_text(selection.text, encoding="utf-8")

@@ -1,0 +1,65 @@
+"""When a custom action cannot run, the user gets a message with the hotline instead of silence.
+
+Rasa 3.6 logs a failed custom action (action server down, hanging or answering with an error)
+and sends the user nothing. Rasa calls every custom action through one class, RemoteAction, which
+it looks up by name in rasa.core.actions.action each time it creates one; so a subclass put in its
+place covers every custom action with no change to Rasa itself (form validation, which imports
+the class early, is the exception; this assistant has no forms). Crisis answers do not need it:
+they are domain responses, sent by Rasa without the action server.
+
+This module installs itself when imported; bot.stores, which every Rasa process loads through
+endpoints.yml, imports it, so however Rasa is started with this project's endpoints it has the net.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, List
+
+import aiohttp
+import rasa.core.actions.action as rasa_actions
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
+from rasa.shared.core.events import Event
+from rasa.shared.exceptions import RasaException
+
+if TYPE_CHECKING:
+    from rasa.core.channels.channel import OutputChannel
+    from rasa.core.nlg import NaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = "utter_service_unavailable"
+# Actions answer in tens of milliseconds; Rasa's own limit (5 minutes) would leave a person waiting.
+ACTION_TIMEOUT_SECONDS = 30
+
+
+class ActionWithFallback(RemoteAction):
+    async def run(self, output_channel: OutputChannel, nlg: NaturalLanguageGenerator,
+                  tracker: DialogueStateTracker, domain: Domain) -> List[Event]:
+        try:
+            try:
+                return await self._run_in_time(output_channel, nlg, tracker, domain)
+            except RasaException as error:
+                # A connection dropped under load: once more. This project's actions only read, so
+                # running one twice is harmless. (RemoteAction raises without `from`, hence __context__.)
+                if not isinstance(error.__context__, aiohttp.ClientConnectionError):
+                    raise
+                return await self._run_in_time(output_channel, nlg, tracker, domain)
+        except ActionExecutionRejection:
+            raise  # part of the dialogue (a form rejecting its slot), handled by Rasa
+        except Exception as error:  # noqa: BLE001  Rasa would catch it too, then say nothing
+            # The error and the action name only: log lines never carry what the user wrote.
+            logger.error("Custom action %s failed (%s: %s); sent %s instead.",
+                         self.name(), type(error).__name__, error, UNAVAILABLE)
+            message = await nlg.generate(UNAVAILABLE, tracker, output_channel.name(),
+                                         domain_responses=domain.responses)
+            return [create_bot_utterance(message)] if message else []
+
+    async def _run_in_time(self, output_channel: OutputChannel, nlg: NaturalLanguageGenerator,
+                           tracker: DialogueStateTracker, domain: Domain) -> List[Event]:
+        return await asyncio.wait_for(super().run(output_channel, nlg, tracker, domain), ACTION_TIMEOUT_SECONDS)
+
+
+rasa_actions.RemoteAction = ActionWithFallback  # type: ignore[misc]

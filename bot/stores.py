@@ -1,0 +1,115 @@
+"""The tracker and lock stores named in endpoints.yml, chosen from the environment.
+
+TRACKER_STORE_URL  PostgreSQL URL of the tracker store (postgresql://user:password@host:5432/rasa);
+                   unset: conversations stay in memory and nothing is written to disk.
+LOCK_STORE_URL     Redis URL of the lock store (redis://[:password@]host:6379/1[?key_prefix=rasa]);
+                   unset: locks in memory, which is only right for a single Sanic worker.
+SANIC_WORKERS      Sanic workers per Rasa server (1 by default); several need both stores above,
+                   and so do several Rasa server instances (RASA_INSTANCES, see bot/cli.py).
+
+Rasa expands ${VAR} in endpoints.yml only when the variable is set, so the defaults cannot live
+there; Rasa instantiates the class endpoints.yml names instead, and these classes hand back the
+store the environment asks for (a genuine Rasa store: nothing of Rasa's is re-implemented here).
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+from urllib.parse import parse_qs, urlsplit
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.exceptions import RasaException
+
+import bot.action_fallback  # noqa: F401  every Rasa process loads this module through endpoints.yml
+from bot.privacy import RedactingTrackerStore
+
+TRACKER_STORE_URL = "TRACKER_STORE_URL"
+LOCK_STORE_URL = "LOCK_STORE_URL"
+SANIC_WORKERS = "SANIC_WORKERS"
+RASA_INSTANCES = "RASA_INSTANCES"
+
+
+def _count(env: Mapping[str, str], name: str) -> int:
+    try:
+        return int(env.get(name) or 1)
+    except ValueError:
+        raise RasaException(f"{name} must be a whole number, not {env[name]!r}") from None
+
+
+def configuration_errors(env: Mapping[str, str]) -> list[str]:
+    """What is wrong with the stores the environment asks for (an empty list when nothing is)."""
+    errors = []
+    for name in (SANIC_WORKERS, RASA_INSTANCES):
+        try:
+            count = _count(env, name)
+        except RasaException as error:
+            errors.append(str(error))
+            continue
+        # In-memory stores are per process: a second worker or instance would not see the
+        # conversations of the first, nor respect its locks.
+        missing = [var for var in (TRACKER_STORE_URL, LOCK_STORE_URL) if not env.get(var)]
+        if count > 1 and missing:
+            errors.append(f"{name}={count} needs {' and '.join(missing)}: in-memory stores are per process")
+    url = env.get(TRACKER_STORE_URL)
+    if url and not urlsplit(url).scheme.startswith("postgresql"):
+        errors.append(f"{TRACKER_STORE_URL} must be a postgresql:// URL")
+    url = env.get(LOCK_STORE_URL)
+    if url and urlsplit(url).scheme not in ("redis", "rediss"):
+        errors.append(f"{LOCK_STORE_URL} must be a redis:// URL")
+    return errors
+
+
+def _check(env: Mapping[str, str]) -> None:
+    errors = configuration_errors(env)
+    if errors:
+        raise RasaException("; ".join(errors))
+
+
+def tracker_store_from_env(domain: Domain | None = None, event_broker: EventBroker | None = None,
+                           env: Mapping[str, str] = os.environ) -> TrackerStore:
+    _check(env)
+    url = env.get(TRACKER_STORE_URL)
+    if not url:
+        return InMemoryTrackerStore(domain or Domain.empty(), event_broker)
+    # Creates the `events` table when missing; waits for the database while it starts up. What is
+    # written has phone numbers, emails, addresses and names redacted (bot/privacy.py).
+    return RedactingTrackerStore(SQLTrackerStore(domain=domain, host=url, event_broker=event_broker))
+
+
+def redis_options(url: str) -> dict[str, Any]:
+    """RedisLockStore's arguments from a redis:// URL."""
+    parts = urlsplit(url)
+    options: dict[str, Any] = {"host": parts.hostname or "localhost", "port": parts.port or 6379,
+                               "db": int(parts.path.strip("/") or 1), "use_ssl": parts.scheme == "rediss"}
+    if parts.username:
+        options["username"] = parts.username
+    if parts.password:
+        options["password"] = parts.password
+    prefix = parse_qs(parts.query).get("key_prefix")
+    if prefix:
+        options["key_prefix"] = prefix[0]
+    return options
+
+
+def lock_store_from_env(env: Mapping[str, str] = os.environ) -> LockStore:
+    _check(env)
+    url = env.get(LOCK_STORE_URL)
+    return RedisLockStore(**redis_options(url)) if url else InMemoryLockStore()
+
+
+class EnvTrackerStore:
+    """endpoints.yml: `tracker_store: {type: bot.stores.EnvTrackerStore}`."""
+
+    def __new__(cls, domain: Domain | None = None, event_broker: EventBroker | None = None,
+                **_: Any) -> TrackerStore:  # type: ignore[misc]
+        return tracker_store_from_env(domain, event_broker)
+
+
+class EnvLockStore:
+    """endpoints.yml: `lock_store: {type: bot.stores.EnvLockStore}`."""
+
+    def __new__(cls, **_: Any) -> LockStore:  # type: ignore[misc]
+        return lock_store_from_env()

@@ -1,0 +1,92 @@
+"""endpoints.yml's stores, created the way Rasa creates them, against the real PostgreSQL and Redis."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis
+from rasa.core.actions import action as rasa_actions
+from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
+from rasa.core.utils import AvailableEndpoints
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
+
+from bot.action_fallback import ActionWithFallback
+from bot.privacy import RedactingTrackerStore
+from bot.stores import configuration_errors, redis_options
+from tests.conftest import ROOT
+
+DOMAIN = Domain.from_path(ROOT / "domain.yml")
+
+
+def stores(monkeypatch: pytest.MonkeyPatch, **env: str) -> tuple[TrackerStore, LockStore]:
+    for name in ("TRACKER_STORE_URL", "LOCK_STORE_URL", "SANIC_WORKERS", "RASA_INSTANCES"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {"ACTION_SERVER_URL": "http://127.0.0.1:1/webhook", **env}.items():
+        monkeypatch.setenv(name, value)
+    endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))
+    return TrackerStore.create(endpoints.tracker_store, DOMAIN), LockStore.create(endpoints.lock_store)
+
+
+def test_by_default_everything_stays_in_memory(monkeypatch):
+    tracker_store, lock_store = stores(monkeypatch)
+    assert isinstance(tracker_store, InMemoryTrackerStore) and isinstance(lock_store, InMemoryLockStore)
+
+
+def test_conversations_are_kept_in_postgresql(monkeypatch, tracker_store_url):
+    tracker_store, _ = stores(monkeypatch, TRACKER_STORE_URL=tracker_store_url)
+    assert isinstance(tracker_store, RedactingTrackerStore) and isinstance(tracker_store.inner, SQLTrackerStore)
+    tracker = DialogueStateTracker("stores-test", DOMAIN.slots)
+    tracker.update_with_events([UserUttered("hello, call me at jane@example.org"), SlotSet("us_state", "OH")], DOMAIN)
+    asyncio.run(tracker_store.save(tracker))
+    # A second store, as another server instance would have, sees the same conversation, redacted.
+    other, _ = stores(monkeypatch, TRACKER_STORE_URL=tracker_store_url)
+    kept = asyncio.run(other.retrieve("stores-test"))
+    assert kept is not None and kept.get_slot("us_state") == "OH"
+    assert kept.latest_message.text == "hello, call me at [EMAIL]"
+
+
+def test_locks_are_kept_in_redis_under_their_own_prefix(monkeypatch, lock_store_url):
+    _, lock_store = stores(monkeypatch, LOCK_STORE_URL=lock_store_url)
+    assert isinstance(lock_store, RedisLockStore)
+    prefix = lock_store_url.split("key_prefix=")[1]
+    client = redis.Redis.from_url(lock_store_url.split("?")[0])
+
+    async def hold() -> list[bytes]:
+        async with lock_store.lock("locks-test"):
+            return list(client.scan_iter(f"{prefix}:lock:*"))
+
+    assert asyncio.run(hold()) == [f"{prefix}:lock:locks-test".encode()]
+
+
+def test_redis_url_options():
+    assert redis_options("rediss://:secret@cache:6380/2?key_prefix=rasa") == {
+        "host": "cache", "port": 6380, "db": 2, "use_ssl": True, "password": "secret", "key_prefix": "rasa"}
+    assert redis_options("redis://cache") == {"host": "cache", "port": 6379, "db": 1, "use_ssl": False}
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"SANIC_WORKERS": "2"}, "SANIC_WORKERS=2 needs TRACKER_STORE_URL and LOCK_STORE_URL"),
+    ({"RASA_INSTANCES": "2", "TRACKER_STORE_URL": "postgresql://db/rasa"}, "RASA_INSTANCES=2 needs LOCK_STORE_URL"),
+    ({"SANIC_WORKERS": "two"}, "SANIC_WORKERS must be a whole number"),
+    ({"TRACKER_STORE_URL": "mysql://db/rasa"}, "TRACKER_STORE_URL must be a postgresql:// URL"),
+    ({"LOCK_STORE_URL": "http://cache"}, "LOCK_STORE_URL must be a redis:// URL"),
+])
+def test_configurations_that_would_lose_conversations_are_refused(env, expected, monkeypatch):
+    assert any(expected in error for error in configuration_errors(env))
+    with pytest.raises(RasaException, match=expected.split()[0]):
+        stores(monkeypatch, **env)
+
+
+def test_several_workers_with_both_stores_are_fine():
+    assert configuration_errors({"SANIC_WORKERS": "2", "RASA_INSTANCES": "2", "TRACKER_STORE_URL": "postgresql://db/x",
+                                 "LOCK_STORE_URL": "redis://cache:6379/1"}) == []
+
+
+def test_loading_the_endpoints_installs_the_fallback_for_custom_actions(monkeypatch):
+    stores(monkeypatch)
+    action = rasa_actions.action_for_name_or_text("action_answer_topic", DOMAIN, None)
+    assert isinstance(action, ActionWithFallback)
