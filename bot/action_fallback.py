@@ -3,9 +3,10 @@
 Rasa 3.6 logs a failed custom action (action server down, hanging or answering with an error)
 and sends the user nothing. Rasa calls every custom action through one class, RemoteAction, which
 it looks up by name in rasa.core.actions.action each time it creates one; so a subclass put in its
-place covers every custom action with no change to Rasa itself (form validation, which imports
-the class early, is the exception; this assistant has no forms). Crisis answers do not need it:
-they are domain responses, sent by Rasa without the action server.
+place covers every custom action with no change to Rasa itself; form validation imports the class
+by name, so it is replaced there too. Crisis answers do not need it: they are domain responses,
+sent by Rasa without the action server. A quiz's validation that fails rejects the form's slot, so
+a crisis message in the middle of a quiz still reaches the crisis rule.
 
 This module installs itself when imported; bot.stores, which every Rasa process loads through
 endpoints.yml, imports it, so however Rasa is started with this project's endpoints it has the net.
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, List
 
 import aiohttp
 import rasa.core.actions.action as rasa_actions
+import rasa.core.actions.forms as rasa_forms
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.shared.core.events import Event
 from rasa.shared.exceptions import RasaException
@@ -63,3 +65,4 @@ class ActionWithFallback(RemoteAction):
 
 
 rasa_actions.RemoteAction = ActionWithFallback  # type: ignore[misc]
+rasa_forms.RemoteAction = ActionWithFallback  # type: ignore[misc]

@@ -97,3 +97,13 @@ def test_a_drill_on_laws(servers, content):
     assert f"Model answer: {drill.model_answer}" in shown and "Source:" in shown and "Another question?" in shown
     assert "Question 2 of" in servers.reply("next", sender)
     assert "end of the drill" in servers.reply("stop", sender)
+
+
+def test_a_crisis_mid_quiz_is_answered_with_the_action_server_down(servers):
+    """Last in this module: it stops the action server. The quiz form asks the action server to
+    validate every message; with it gone, a crisis must still get the crisis answer at once."""
+    sender = "trainee-outage"
+    assert "Question 1 of 5" in servers.reply("quiz me", sender)
+    servers.stop_action_server()
+    reply = servers.reply("I am in danger", sender)
+    assert "911" in reply and "1-888-373-7888" in reply
