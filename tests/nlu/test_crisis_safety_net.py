@@ -34,7 +34,8 @@ def test_broken_characters_do_not_hide_a_crisis(net):
 
 
 @pytest.mark.parametrize("text", ["i want to kill myself", "i dont wanna be alive", "i can't go on like this",
-                                  "kms fr", "would anyone miss me if i was dead", "nobody would notice if i was gone"])
+                                  "kms fr", "would anyone miss me if i was dead", "nobody would notice if i was gone",
+                                  "no quiero vivir mas"])
 def test_suicide_phrases_become_suicidal(net, text):
     assert classify(net, text, "crisis").get("intent")["name"] == "suicidal"
 
