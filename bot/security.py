@@ -21,6 +21,7 @@ import re
 import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import redis
 import redis.asyncio
@@ -95,12 +96,16 @@ class RedisRateLimiter:
     When Redis is unreachable, messages are let through (a crisis message must always get its answer)."""
 
     def __init__(self, url: str, per_minute: float, burst: int) -> None:
-        self.redis = redis.asyncio.from_url(url)
+        # LOCK_STORE_URL may carry the lock store's ?key_prefix= (bot/stores.py): the buckets share
+        # the prefix, and the redis client must not see the option
+        parts = urlsplit(url)
+        self.prefix = (parse_qs(parts.query).get("key_prefix") or [""])[0] + "rate_limit:"
+        self.redis = redis.asyncio.from_url(urlunsplit(parts._replace(query="")))
         self.script = self.redis.register_script(_TOKEN_BUCKET)
         self.rate, self.burst = per_minute / 60, burst
 
     async def allow(self, key: str) -> bool:
-        hashed = "rate_limit:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        hashed = self.prefix + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         try:
             return bool(await self.script(keys=[hashed], args=[self.rate, self.burst]))
         except redis.RedisError as error:  # an outage of the limiter must not silence the assistant

@@ -75,3 +75,17 @@ def test_the_limiter_follows_the_environment():
     assert isinstance(rate_limiter({}), MemoryRateLimiter)
     assert isinstance(rate_limiter({"LOCK_STORE_URL": "redis://127.0.0.1:6379/1"}), RedisRateLimiter)
     assert isinstance(rate_limiter({"RATE_LIMIT_REDIS_URL": "redis://127.0.0.1:6379/1"}), RedisRateLimiter)
+
+
+def test_the_lock_store_url_with_its_key_prefix_works_for_the_limiter(redis_url):
+    """LOCK_STORE_URL may carry ?key_prefix= for the lock store; the limiter shares that prefix."""
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+
+    async def scenario() -> list[bool]:
+        limiter = rate_limiter({"LOCK_STORE_URL": f"{redis_url}?key_prefix={prefix}", "RATE_LIMIT_BURST": "1"})
+        allowed = [await limiter.allow("rest:someone") for _ in range(2)]
+        await limiter.redis.close()
+        return allowed
+
+    assert asyncio.run(scenario()) == [True, False]
+    assert list(redis.Redis.from_url(redis_url).scan_iter(f"{prefix}rate_limit:*"))
