@@ -1,8 +1,8 @@
 """The tracker and lock stores named in endpoints.yml, chosen from the environment.
 
-TRACKER_STORE_URL  PostgreSQL URL of the tracker store (postgresql://user:password@host:5432/rasa);
+TRACKER_STORE_URL  PostgreSQL URL of the tracker store (postgresql://${PGUSER}:${PGPASSWORD}@host:5432/rasa);
                    unset: conversations stay in memory and nothing is written to disk.
-LOCK_STORE_URL     Redis URL of the lock store (redis://[:password@]host:6379/1[?key_prefix=rasa]);
+LOCK_STORE_URL     Redis URL of the lock store (redis://[:${REDIS_PASSWORD}@]host:6379/1[?key_prefix=rasa]);
                    unset: locks in memory, which is only right for a single Sanic worker.
 SANIC_WORKERS      Sanic workers per Rasa server (1 by default); several need both stores above,
                    and so do several Rasa server instances (RASA_INSTANCES, see bot/cli.py).

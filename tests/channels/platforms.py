@@ -27,7 +27,7 @@ ENV = {
     "FACEBOOK_VERIFY_TOKEN": "fb-test-verify",
     "FACEBOOK_APP_SECRET": "fb-test-app-secret",
     "FACEBOOK_PAGE_ACCESS_TOKEN": "fb-test-page-token",
-    "SLACK_BOT_TOKEN": "xoxb-test-token",
+    "SLACK_BOT_TOKEN": "test-slack-bot-token",
     "SLACK_SIGNING_SECRET": "slack-test-signing-secret",
     "TELEGRAM_BOT_TOKEN": "123456789:test-token-for-the-channel-tests",
     "TELEGRAM_WEBHOOK_SECRET": "telegram-test-secret",
