@@ -78,6 +78,12 @@ def new_quiz(questions: Sequence[Scenario], topic: str | None) -> Dict[str, Any]
             "topic": topic}
 
 
+def current_question(quiz: Dict[str, Any]) -> Scenario | None:
+    """The scenario the quiz is on, or None when it has none left (or never started)."""
+    questions, index = quiz.get("questions") or [], quiz.get("index", 0)
+    return knowledge_base().scenario(questions[index]) if index < len(questions) else None
+
+
 def feedback(item: Scenario, picked: int | None) -> str:
     """Right or not, the correct answer, why, and where it comes from."""
     correct = formatting.option("abcd"[item.answer], item.options[item.answer])
@@ -155,15 +161,13 @@ class ActionAskQuizAnswer(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         quiz = tracker.get_slot("quiz") or {}
-        questions = quiz.get("questions") or []
-        index = quiz.get("index", 0)
-        item = knowledge_base().scenario(questions[index]) if index < len(questions) else None
+        item = current_question(quiz)
         if item is None:
             dispatcher.utter_message(text="Say \"quiz me\" to start a quiz.")
             return []
         letters = "abcd"[: len(item.options)]
         dispatcher.utter_message(
-            text=formatting.scenario(item, index + 1, len(questions)),
+            text=formatting.scenario(item, quiz.get("index", 0) + 1, len(quiz["questions"])),
             buttons=[*({"title": letter, "payload": letter} for letter in letters), *CONTROL_BUTTONS],
         )
         return []
@@ -176,11 +180,10 @@ class ValidateQuizForm(FormValidationAction):
     def validate_quiz_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[str, Any]:
         quiz = dict(tracker.get_slot("quiz") or {})
-        questions = quiz.get("questions") or []
-        index = quiz.get("index", 0)
-        item = knowledge_base().scenario(questions[index]) if index < len(questions) else None
+        item = current_question(quiz)
         if item is None:
             return {"quiz_answer": FINISHED}
+        index = quiz.get("index", 0)
         text = str(value or "")
         said = choice.command(text)
         if said == "stop":
@@ -202,7 +205,7 @@ class ValidateQuizForm(FormValidationAction):
         outcome = "skipped" if picked is None else ("right" if picked == item.answer else "missed")
         quiz[outcome] = [*quiz.get(outcome, []), item.key]
         quiz["index"] = index + 1
-        return {"quiz_answer": FINISHED if quiz["index"] >= len(questions) else None, "quiz": quiz}
+        return {"quiz_answer": FINISHED if quiz["index"] >= len(quiz["questions"]) else None, "quiz": quiz}
 
 
 class ActionFinishQuiz(Action):

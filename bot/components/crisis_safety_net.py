@@ -77,8 +77,9 @@ class SafetyMatcher:
         """(category, matched words) of the most serious match, or None."""
         doc = normalized(text)
         found = {english().vocab.strings[i]: doc[s:e].text for i, s, e in self._matcher(doc)}
-        if _lemmas(doc) in self._alone:
-            found.setdefault(self._alone[_lemmas(doc)], doc.text)
+        alone = self._alone.get(_lemmas(doc))
+        if alone:
+            found.setdefault(alone, doc.text)
         for category in CATEGORY_INTENTS:
             if category in found:
                 return category, found[category]

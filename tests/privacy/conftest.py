@@ -1,32 +1,20 @@
 """A fresh PostgreSQL database per test session for Rasa's SQL tracker store, dropped afterwards."""
 from __future__ import annotations
 
-import uuid
 from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL, Engine
 
-from tests.conftest import POSTGRES_URL
+from tests.conftest import fresh_database
 
 
 @pytest.fixture(scope="session")
 def tracker_database() -> Iterator[URL]:
-    """URL of an empty database. PostgreSQL is part of the production configuration: when it is
-    missing the tests fail, they are not skipped."""
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", future=True)
-    name = f"privacy_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-    except OperationalError as error:
-        pytest.fail(f"PostgreSQL is required at {POSTGRES_URL} (set TEST_POSTGRES_URL): {error}")
-    yield make_url(POSTGRES_URL).set(database=name)
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-    admin.dispose()
+    """URL of an empty database."""
+    with fresh_database("privacy_test") as url:
+        yield url
 
 
 @pytest.fixture()

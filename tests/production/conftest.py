@@ -10,10 +10,8 @@ from typing import Iterator
 
 import pytest
 import redis
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
-from tests.conftest import POSTGRES_URL
+from tests.conftest import fresh_database
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 
@@ -21,17 +19,8 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 @pytest.fixture(scope="module")
 def tracker_store_url() -> Iterator[str]:
     """TRACKER_STORE_URL of a database of its own, dropped afterwards."""
-    admin = create_engine(POSTGRES_URL, future=True, isolation_level="AUTOCOMMIT")
-    name = f"tracker_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-    except OperationalError as error:
-        pytest.fail(f"PostgreSQL is required at {POSTGRES_URL} (set TEST_POSTGRES_URL): {error}")
-    yield str(admin.url.set(drivername="postgresql", database=name))
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-    admin.dispose()
+    with fresh_database("tracker_test") as url:
+        yield str(url.set(drivername="postgresql"))
 
 
 @pytest.fixture(scope="module")
