@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, List
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Dict, List
 
 import aiohttp
+import jsonschema
 import rasa.core.actions.action as rasa_actions
 import rasa.core.actions.forms as rasa_forms
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
@@ -37,7 +39,26 @@ UNAVAILABLE = "utter_service_unavailable"
 ACTION_TIMEOUT_SECONDS = 30
 
 
+@lru_cache(maxsize=1)
+def _response_validator() -> Any:
+    """A validator of action server responses, built once.
+
+    Rasa checks each response with `jsonschema.validate`, which checks Rasa's schema of every event
+    type itself first, every time: 14 ms of the Rasa server's CPU per custom action here, about half
+    of what a whole message costs (scripts/bench.py). Built once, the same check takes 0.2 ms.
+    """
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
 class ActionWithFallback(RemoteAction):
+    def _validate_action_result(self, result: Dict[str, Any]) -> bool:
+        if jsonschema.exceptions.best_match(_response_validator().iter_errors(result)) is None:
+            return True
+        return super()._validate_action_result(result)  # raises Rasa's own error, with its explanation
+
     async def run(self, output_channel: OutputChannel, nlg: NaturalLanguageGenerator,
                   tracker: DialogueStateTracker, domain: Domain) -> List[Event]:
         try:

@@ -9,7 +9,7 @@ from aiohttp import web
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -85,3 +85,24 @@ class serving:  # noqa: N801  used like a function: `with serving(handler) as ur
         asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+
+
+def test_a_response_that_breaks_rasas_schema_gets_the_hotline():
+    async def malformed(_: web.Request) -> web.Response:
+        return web.json_response({"events": [{"event": "slot", "name": 5}], "responses": [{"text": "unchecked"}]})
+
+    with serving(malformed) as url:
+        events = run_action(url)
+    assert len(events) == 1 and "1-888-373-7888" in events[0].text
+
+
+def test_a_valid_response_keeps_its_events_and_replies():
+    async def valid(_: web.Request) -> web.Response:
+        return web.json_response({"events": [{"event": "slot", "name": "us_state", "value": "texas"}],
+                                  "responses": [{"text": "the answer"}]})
+
+    for _ in range(2):  # the second time with the validator built by the first
+        with serving(valid) as url:
+            events = run_action(url)
+        assert [e.text for e in events if isinstance(e, BotUttered)] == ["the answer"]
+        assert [(e.key, e.value) for e in events if isinstance(e, SlotSet)] == [("us_state", "texas")]
