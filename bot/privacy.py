@@ -218,6 +218,9 @@ class RedactingTrackerStore(TrackerStore):
             inner = create_tracker_store(EndpointConfig(url, type=wrapped_type, **kwargs), domain, event_broker)
         self.inner = inner
         self.max_event_history = None
+        # Load the word probabilities and vocabularies now: loading them takes seconds, and the first
+        # conversation to need them would wait that long, with the whole worker, mid-message.
+        _word_log_probability(), knowledge_words(), vetted_numbers()
 
     @property
     def domain(self) -> Domain:
