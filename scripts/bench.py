@@ -38,7 +38,7 @@ from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from measure import QUESTIONS, tree_rss_mb  # noqa: E402
+from measure import QUESTIONS, tree_cpu_seconds, tree_rss_mb, wait_until_idle  # noqa: E402
 
 from bot.cli import action_server, environment, free_port, rasa_server, train  # noqa: E402
 from knowledge.content import read_content  # noqa: E402
@@ -59,6 +59,12 @@ class Load:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)  # ms
     errors: int = 0
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # server -> CPU time per answered message
+
+    @property
+    def cores_busy(self) -> float:
+        """How many cores the two servers kept busy on average."""
+        return sum(self.cpu_ms.values()) * len(self.latencies) / 1000 / self.seconds
 
     @property
     def throughput(self) -> float:
@@ -100,7 +106,10 @@ async def run_load(url: str, concurrent: int, rounds: int) -> Load:
         for r in range(rounds):
             await converse(session, url, f"bench-{uuid.uuid4().hex[:8]}-{n}-{r}", TURNS, load)
 
-    connector = aiohttp.TCPConnector(limit=concurrent)
+    # A new connection for every message, as deploy/nginx.conf (no upstream keep-alive) and webhook callers
+    # such as Twilio make them. Kept-alive connections would stay with whichever Sanic worker accepted
+    # them first: the workers share one listening socket, and one of them can end up holding most of them.
+    connector = aiohttp.TCPConnector(limit=concurrent, force_close=True)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
         started = time.perf_counter()
         await asyncio.gather(*(person(n) for n in range(concurrent)))
@@ -149,15 +158,22 @@ def bench(name: str, settings: dict[str, str], model: Path, rounds: int) -> Resu
     url = f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook"
     result = Result(name)
     with action_server(env) as actions, rasa_server(env, model, secrets.token_urlsafe(16)) as rasa:
-        print(f"{name}: warming up", flush=True)
+        print(f"{name}: waiting for every worker to load the model, then warming up", flush=True)
+        servers = {"rasa": rasa.pid, "actions": actions.pid}
+        for pid in servers.values():
+            wait_until_idle(pid)
         asyncio.run(run_load(url, 4, 1))  # every worker and code path once
         result.single_p50 = asyncio.run(single_user_p50(url))
         print(f"{name}: single user p50 {result.single_p50:.0f} ms", flush=True)
         for concurrent in CONCURRENCY:
+            used = {server: tree_cpu_seconds(pid) for server, pid in servers.items()}
             load = asyncio.run(run_load(url, concurrent, rounds))
+            load.cpu_ms = {server: (tree_cpu_seconds(pid) - used[server]) * 1000 / max(len(load.latencies), 1)
+                           for server, pid in servers.items()}
             result.loads.append(load)
             print(f"{name}: {concurrent} concurrent: {load.throughput:.1f} msg/s, p95 {load.percentile(95):.0f} ms, "
-                  f"{load.errors} errors", flush=True)
+                  f"{load.errors} errors, Rasa {load.cpu_ms['rasa']:.1f} ms CPU/message, "
+                  f"{load.cores_busy:.2f} cores busy", flush=True)
         result.rss = {"rasa": tree_rss_mb(rasa.pid), "actions": tree_rss_mb(actions.pid)}
     return result
 
@@ -175,15 +191,19 @@ def report(results: list[Result], rounds: int, seconds: float, load_average: flo
         "Latency is from sending a message to having all its replies. Memory is the RSS of each server with its "
         "worker processes, after the runs (pages shared between workers count once per process).",
         "",
+        "CPU per message is the CPU time each server (with its workers) used during the run, divided by the "
+        "messages answered; cores busy is the two servers' CPU time over the run's duration.",
+        "",
         "| configuration | concurrent conversations | messages | throughput (msg/s) | p50 ms | p95 ms | p99 ms "
-        "| errors |",
-        "|---|---|---|---|---|---|---|---|",
+        "| errors | Rasa CPU ms/message | action server CPU ms/message | cores busy |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         for load in r.loads:
             lines.append(f"| {r.name} | {load.concurrent} | {len(load.latencies)} | {load.throughput:.1f} | "
                          f"{load.percentile(50):.0f} | {load.percentile(95):.0f} | {load.percentile(99):.0f} | "
-                         f"{load.errors} |")
+                         f"{load.errors} | {load.cpu_ms['rasa']:.1f} | {load.cpu_ms['actions']:.1f} | "
+                         f"{load.cores_busy:.2f} |")
     lines += ["", "| configuration | single user, knowledge-base question, p50 | Rasa server RSS | action server RSS |",
               "|---|---|---|---|"]
     lines += [f"| {r.name} | {r.single_p50:.0f} ms | {r.rss['rasa']:.0f} MB | {r.rss['actions']:.0f} MB |"

@@ -6,6 +6,7 @@ usage: .venv/bin/python scripts/measure.py [--requests 100]
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import statistics
 import sys
@@ -38,6 +39,28 @@ def descendants(pid: int) -> list[int]:
     for task in Path(f"/proc/{pid}/task").iterdir():
         children += [int(c) for c in (task / "children").read_text().split()]
     return children + [d for c in children for d in descendants(c)]
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a server and its worker processes have used so far."""
+    total = 0.0
+    for p in [pid, *descendants(pid)]:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def wait_until_idle(pid: int, timeout: float = 180) -> None:
+    """Wait until a server and its workers stop using CPU: with several Sanic workers the first one
+    answers while the others are still loading the model, and those would not take connections yet."""
+    deadline = time.monotonic() + timeout
+    used = tree_cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        used, before = tree_cpu_seconds(pid), used
+        if used - before < 0.05:
+            return
+    raise TimeoutError(f"process {pid} still busy after {timeout:.0f} s")
 
 
 def tree_rss_mb(pid: int) -> float:
