@@ -166,8 +166,21 @@ def rest_message(request: Request) -> tuple[str | None, str | None]:
 
 
 async def install(app: Sanic, _loop: Any = None) -> None:
-    """Listener (before_server_start): validate REST messages and rate-limit them per sender."""
+    """Listener (before_server_start): check the origin of socket.io connections, validate REST
+    messages and rate-limit them per sender."""
     limiter = app.ctx.rate_limiter = rate_limiter()
+    origins = set(cors_origins())
+
+    @app.on_request
+    async def guard_socketio_origin(request: Request) -> HTTPResponse | None:
+        # Rasa starts socket.io with cors_allowed_origins=[], which switches python-engineio's origin
+        # check off: any web page could open a chat with the server from its visitors' browsers (a
+        # websocket is not held back by CORS). Browsers always send Origin; other clients may omit it.
+        origin = request.headers.get("origin")
+        if request.path.startswith("/socket.io") and origin and origin not in origins:
+            logger.info("socket.io connection refused: origin not in RASA_CORS_ORIGINS.")
+            return _error(403, "This page may not use the chat: its origin is not in RASA_CORS_ORIGINS.")
+        return None
 
     @app.on_request
     async def guard_rest_channel(request: Request) -> HTTPResponse | None:

@@ -33,6 +33,7 @@ def main(argv: list[str]) -> None:
     args.jwt_secret = args.jwt_secret or os.environ.get("RASA_JWT_SECRET")
     args.jwt_method = os.environ.get("RASA_JWT_METHOD", args.jwt_method)
     args.cors = args.cors or cors_origins() or None
+    os.environ["RASA_CORS_ORIGINS"] = " ".join(args.cors or [])  # the workers check socket.io's origin with it
     check_policy(args.enable_api, args.auth_token, args.jwt_secret, args.cors or [])
 
     args.server_listeners = [(install, "before_server_start"), (limit_socketio, "after_server_start")]

@@ -211,6 +211,28 @@ def test_a_socketio_session_over_the_rate_limit_is_told_to_slow_down(server):
     assert sum("bot" in r for r in replies) >= BURST  # the first messages were answered
 
 
+def test_socketio_accepts_only_the_configured_origins(server):
+    def handshake(origin: str) -> requests.Response:
+        return requests.get(f"{server.url}/socket.io/", params={"EIO": "4", "transport": "polling"},
+                            headers={"Origin": origin}, timeout=30)
+
+    assert handshake(ALLOWED_ORIGIN).status_code == 200
+    refused = handshake("https://attacker.example.net")
+    assert refused.status_code == 403 and "RASA_CORS_ORIGINS" in refused.json()["error"]
+
+    async def connect(origin: str) -> bool:
+        client = socketio.AsyncClient()
+        try:
+            await client.connect(server.url, transports=["websocket"], headers={"Origin": origin}, wait_timeout=10)
+        except socketio.exceptions.ConnectionError:
+            return False
+        await client.disconnect()
+        return True
+
+    assert asyncio.run(connect(ALLOWED_ORIGIN)) is True
+    assert asyncio.run(connect("https://attacker.example.net")) is False
+
+
 # --- the server refuses unsafe configurations ---
 
 @pytest.mark.parametrize("argv, env, problem", [
