@@ -15,10 +15,18 @@ Names are found without a pretrained model (docs/PRIVACY.md has the measured pre
   topics); at the start of a sentence it must be clearly more often capitalised;
 - honorifics (Mr, Mrs, Ms, Miss, Mx, Dr) join the name that follows; adjacent name words join.
 
+The conversation id is personal data too: on SMS it is the sender's phone number. The store keeps
+a pseudonym instead, HMAC-SHA256 of the id under the secret SENDER_ID_KEY; the same id always gets
+the same pseudonym, so every server finds the conversation again, and without the key nobody can
+tell which phone number a pseudonym stands for (nor try all phone numbers).
+
 `python -m bot.privacy evaluate tests/privacy/redaction_cases.yml` measures the rules.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -31,6 +39,7 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import TrackerStore, create_tracker_store
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
@@ -50,6 +59,9 @@ STREET_TYPES = (r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|C
                 r"Terrace|Ter|Circle|Cir|Highway|Hwy|Parkway|Pkwy|Trail|Trl")
 ADDRESS = re.compile(rf"\b\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Za-z][a-z]*\s+){{1,3}}(?i:{STREET_TYPES})\b\.?"
                      r"(?:,?\s+(?i:apt|apartment|suite|ste|unit)\.?\s*#?\w+)?")
+
+SENDER_ID_KEY = "SENDER_ID_KEY"
+MIN_KEY_LENGTH = 16
 
 NAME_CUES = (("my", "name", "is"), ("my", "name", "'s"), ("my", "names"), ("call", "me"), ("named",), ("called",))
 HONORIFICS = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "mx", "mx.", "dr", "dr."}
@@ -156,6 +168,20 @@ def find(text: str) -> list[Match]:
     return sorted(kept, key=lambda m: m.start)
 
 
+def pseudonym(sender_id: str, key: str) -> str:
+    """What the tracker store keeps in place of a conversation id (on SMS, a phone number)."""
+    return hmac.new(key.encode(), sender_id.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+def key_from_env(env: Any = os.environ) -> str:
+    key = env.get(SENDER_ID_KEY) or ""
+    if len(key) < MIN_KEY_LENGTH:
+        raise RasaException(f"A persistent tracker store needs {SENDER_ID_KEY}, a secret of at least "
+                            f"{MIN_KEY_LENGTH} characters (e.g. `openssl rand -hex 32`): conversation ids, "
+                            "phone numbers on SMS, are stored as pseudonyms made with it")
+    return key
+
+
 @lru_cache(maxsize=4096)  # a tracker is saved after every turn with all its earlier messages
 def redact(text: str) -> str:
     for match in reversed(find(text)):
@@ -197,7 +223,8 @@ def redact_event(event: dict[str, Any]) -> dict[str, Any]:
 
 
 class RedactingTrackerStore(TrackerStore):
-    """Any Rasa tracker store, with personal data redacted from every event before it is written.
+    """Any Rasa tracker store, with personal data redacted from every event before it is written
+    and the conversation id replaced by its pseudonym (SENDER_ID_KEY, or `sender_id_key`).
 
     In code: `RedactingTrackerStore(SQLTrackerStore(...))`. In endpoints.yml the wrapped store is
     described by the remaining keys, `wrapped_type` naming it (default sql):
@@ -208,11 +235,14 @@ class RedactingTrackerStore(TrackerStore):
           ...
     (Not `store_type`: Rasa reads that key as `type`.) Events keep their number, order, types
     and timestamps, so stores that append only the events they have not stored yet (SQL) keep
-    working. Reads are passed through unchanged.
+    working. Reads return the events as stored, under the conversation id they were asked for.
+    `keys()` lists pseudonyms: they cannot be turned back into ids.
     """
 
     def __init__(self, inner: TrackerStore | None = None, domain: Domain | None = None,
-                 event_broker: EventBroker | None = None, wrapped_type: str = "sql", **kwargs: Any) -> None:
+                 event_broker: EventBroker | None = None, wrapped_type: str = "sql",
+                 sender_id_key: str | None = None, **kwargs: Any) -> None:
+        self.key = sender_id_key or key_from_env()  # before connecting: fail fast
         if inner is None:
             url = kwargs.pop("host", None)
             inner = create_tracker_store(EndpointConfig(url, type=wrapped_type, **kwargs), domain, event_broker)
@@ -240,18 +270,25 @@ class RedactingTrackerStore(TrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         events = [redact_event(event.as_dict()) for event in tracker.events]
-        redacted = DialogueStateTracker.from_dict(tracker.sender_id, events, self.domain.slots,
-                                                  tracker._max_event_history)
+        redacted = DialogueStateTracker.from_dict(pseudonym(tracker.sender_id, self.key), events,
+                                                  self.domain.slots, tracker._max_event_history)
         await self.inner.save(redacted)
 
+    @staticmethod
+    def _as(sender_id: str, tracker: DialogueStateTracker | None) -> DialogueStateTracker | None:
+        if tracker is not None:
+            tracker.sender_id = sender_id  # Rasa answers the conversation id on the tracker
+        return tracker
+
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        return await self.inner.retrieve(sender_id)
+        return self._as(sender_id, await self.inner.retrieve(pseudonym(sender_id, self.key)))
 
     async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
-        return await self.inner.retrieve_full_tracker(conversation_id)
+        return self._as(conversation_id,
+                        await self.inner.retrieve_full_tracker(pseudonym(conversation_id, self.key)))
 
     async def exists(self, conversation_id: str) -> bool:
-        return await self.inner.exists(conversation_id)
+        return await self.inner.exists(pseudonym(conversation_id, self.key))
 
     async def keys(self) -> Iterable[str]:
         return await self.inner.keys()

@@ -2,6 +2,8 @@
 
 TRACKER_STORE_URL  PostgreSQL URL of the tracker store (postgresql://${PGUSER}:${PGPASSWORD}@host:5432/rasa);
                    unset: conversations stay in memory and nothing is written to disk.
+SENDER_ID_KEY      with TRACKER_STORE_URL: the secret that turns conversation ids (phone numbers on
+                   SMS) into the pseudonyms the store keeps (bot/privacy.py).
 LOCK_STORE_URL     Redis URL of the lock store (redis://[:${REDIS_PASSWORD}@]host:6379/1[?key_prefix=rasa]);
                    unset: locks in memory, which is only right for a single Sanic worker.
 SANIC_WORKERS      Sanic workers per Rasa server (1 by default); several need both stores above,
@@ -24,7 +26,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.exceptions import RasaException
 
 import bot.action_fallback  # noqa: F401  every Rasa process loads this module through endpoints.yml
-from bot.privacy import RedactingTrackerStore
+from bot.privacy import RedactingTrackerStore, key_from_env
 
 TRACKER_STORE_URL = "TRACKER_STORE_URL"
 LOCK_STORE_URL = "LOCK_STORE_URL"
@@ -56,6 +58,11 @@ def configuration_errors(env: Mapping[str, str]) -> list[str]:
     url = env.get(TRACKER_STORE_URL)
     if url and not urlsplit(url).scheme.startswith("postgresql"):
         errors.append(f"{TRACKER_STORE_URL} must be a postgresql:// URL")
+    if url:
+        try:
+            key_from_env(env)
+        except RasaException as error:
+            errors.append(str(error))
     url = env.get(LOCK_STORE_URL)
     if url and urlsplit(url).scheme not in ("redis", "rediss"):
         errors.append(f"{LOCK_STORE_URL} must be a redis:// URL")
@@ -75,8 +82,10 @@ def tracker_store_from_env(domain: Domain | None = None, event_broker: EventBrok
     if not url:
         return InMemoryTrackerStore(domain or Domain.empty(), event_broker)
     # Creates the `events` table when missing; waits for the database while it starts up. What is
-    # written has phone numbers, emails, addresses and names redacted (bot/privacy.py).
-    return RedactingTrackerStore(SQLTrackerStore(domain=domain, host=url, event_broker=event_broker))
+    # written has phone numbers, emails, addresses and names redacted, and pseudonyms for conversation
+    # ids (bot/privacy.py).
+    return RedactingTrackerStore(SQLTrackerStore(domain=domain, host=url, event_broker=event_broker),
+                                 sender_id_key=key_from_env(env))
 
 
 def redis_options(url: str) -> dict[str, Any]:

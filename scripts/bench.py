@@ -143,7 +143,7 @@ def production_stores() -> Iterator[dict[str, str]]:
         yield {"TRACKER_STORE_URL": str(admin.url.set(drivername="postgresql", database=name)),
                "LOCK_STORE_URL": f"{REDIS_URL}?key_prefix={name.replace('_', '')}",
                "KB_DATABASE_URL": f"{POSTGRES_URL}?options=-csearch_path%3D{name}",
-               "SANIC_WORKERS": "2", "ACTION_SERVER_SANIC_WORKERS": "2"}
+               "SANIC_WORKERS": "2", "ACTION_SERVER_SANIC_WORKERS": "2", "SENDER_ID_KEY": secrets.token_hex(32)}
     finally:
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))

@@ -35,7 +35,7 @@ def instruction(text: str, keyword: str) -> list[str]:
 def environment(service: str) -> dict[str, str]:
     """A service's environment with ${VAR...} substitutions filled in as compose would with VAR=value."""
     env = SERVICES[service].get("environment", {})
-    return {k: re.sub(r"\$\{(\w+)[^}]*\}", "value", str(v)) for k, v in env.items()}
+    return {k: re.sub(r"\$\{(\w+)[^}]*\}", "value-of-the-variable", str(v)) for k, v in env.items()}
 
 
 def test_images_are_built_on_the_official_images_at_the_pinned_versions():
@@ -115,7 +115,7 @@ def test_ports_agree_between_code_compose_nginx_and_images():
 
 def test_secrets_come_only_from_the_environment():
     text = (DEPLOY / "docker-compose.yml").read_text(encoding="utf-8")
-    for secret in ("RASA_AUTH_TOKEN", "POSTGRES_PASSWORD"):
+    for secret in ("RASA_AUTH_TOKEN", "POSTGRES_PASSWORD", "SENDER_ID_KEY"):
         values = re.findall(rf"^\s*{secret}: (.*)$", text, re.MULTILINE)
         assert values and all(v.startswith("${" + secret) for v in values), secret
     assert "POSTGRES_PASSWORD:?" in text and "RASA_AUTH_TOKEN:?" in text  # compose refuses to start without them

@@ -20,6 +20,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from bot.cli import action_server, assistant, environment, free_port, rasa_server, train
+from bot.privacy import pseudonym
 
 pytestmark = pytest.mark.e2e
 TOKEN = "reliability-test-token"
@@ -91,7 +92,8 @@ class Production:
     def stored_events(self, sender: str) -> list[dict]:
         engine = create_engine(self.env["TRACKER_STORE_URL"], future=True)
         with engine.connect() as connection:
-            rows = connection.execute(text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender})
+            rows = connection.execute(text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"),
+                                      {"s": pseudonym(sender, self.env["SENDER_ID_KEY"])})
             events = [json.loads(row.data) for row in rows]
         engine.dispose()
         return events
@@ -101,6 +103,7 @@ class Production:
 def production(model, postgresql_engine, tracker_store_url, lock_store_url) -> Iterator[Production]:
     env = environment(ACTION_PORT=str(free_port()), KB_DATABASE_URL=str(postgresql_engine.url),
                       TRACKER_STORE_URL=tracker_store_url, LOCK_STORE_URL=lock_store_url, RASA_INSTANCES="2",
+                      SENDER_ID_KEY="reliability-test-sender-id-key",
                       ACTION_SERVER_SANIC_WORKERS="2",
                       # A lock held by a killed server blocks its conversation only this long.
                       TICKET_LOCK_LIFETIME="10")

@@ -20,12 +20,14 @@ from bot.stores import configuration_errors, redis_options
 from tests.conftest import ROOT
 
 DOMAIN = Domain.from_path(ROOT / "domain.yml")
+SENDER_ID_KEY = "stores-test-sender-id-key"
 
 
 def stores(monkeypatch: pytest.MonkeyPatch, **env: str) -> tuple[TrackerStore, LockStore]:
     for name in ("TRACKER_STORE_URL", "LOCK_STORE_URL", "SANIC_WORKERS", "RASA_INSTANCES"):
         monkeypatch.delenv(name, raising=False)
-    for name, value in {"ACTION_SERVER_URL": "http://127.0.0.1:1/webhook", **env}.items():
+    defaults = {"ACTION_SERVER_URL": "http://127.0.0.1:1/webhook", "SENDER_ID_KEY": SENDER_ID_KEY}
+    for name, value in {**defaults, **env}.items():
         monkeypatch.setenv(name, value)
     endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))
     return TrackerStore.create(endpoints.tracker_store, DOMAIN), LockStore.create(endpoints.lock_store)
@@ -74,6 +76,8 @@ def test_redis_url_options():
     ({"SANIC_WORKERS": "two"}, "SANIC_WORKERS must be a whole number"),
     ({"TRACKER_STORE_URL": "mysql://db/rasa"}, "TRACKER_STORE_URL must be a postgresql:// URL"),
     ({"LOCK_STORE_URL": "http://cache"}, "LOCK_STORE_URL must be a redis:// URL"),
+    ({"TRACKER_STORE_URL": "postgresql://db/rasa", "SENDER_ID_KEY": ""}, "SENDER_ID_KEY"),
+    ({"TRACKER_STORE_URL": "postgresql://db/rasa", "SENDER_ID_KEY": "too-short"}, "SENDER_ID_KEY"),
 ])
 def test_configurations_that_would_lose_conversations_are_refused(env, expected, monkeypatch):
     assert any(expected in error for error in configuration_errors(env))
@@ -83,7 +87,7 @@ def test_configurations_that_would_lose_conversations_are_refused(env, expected,
 
 def test_several_workers_with_both_stores_are_fine():
     assert configuration_errors({"SANIC_WORKERS": "2", "RASA_INSTANCES": "2", "TRACKER_STORE_URL": "postgresql://db/x",
-                                 "LOCK_STORE_URL": "redis://cache:6379/1"}) == []
+                                 "LOCK_STORE_URL": "redis://cache:6379/1", "SENDER_ID_KEY": SENDER_ID_KEY}) == []
 
 
 def test_loading_the_endpoints_installs_the_fallback_for_custom_actions(monkeypatch):
