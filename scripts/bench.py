@@ -11,7 +11,7 @@ memory (RSS, with worker processes) of the Rasa and action servers.
               knowledge base on PostgreSQL (a schema of its own), SANIC_WORKERS=2, action server with
               two workers
 
-usage: .venv/bin/python scripts/bench.py [--rounds 2] [--configs default,production] [--out docs/BENCHMARK.md]
+usage: .venv/bin/python scripts/bench.py [--rounds 4] [--configs default,production] [--out docs/BENCHMARK.md]
 Needs PostgreSQL (BENCH_POSTGRES_URL) and Redis (BENCH_REDIS_URL) for the production configuration.
 """
 from __future__ import annotations
@@ -226,7 +226,7 @@ def report(results: list[Result], rounds: int, seconds: float, load_average: flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=2, help="conversations per simulated person")
+    parser.add_argument("--rounds", type=int, default=4, help="conversations per simulated person")
     parser.add_argument("--configs", default="default,production")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARK.md")
     args = parser.parse_args()
