@@ -15,11 +15,13 @@ store the environment asks for (a genuine Rasa store: nothing of Rasa's is re-im
 """
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from rasa.core.brokers.broker import EventBroker
+from rasa.core.lock import TicketLock
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
@@ -103,10 +105,41 @@ def redis_options(url: str) -> dict[str, Any]:
     return options
 
 
+class _ServedInTurn:
+    """Rasa's ticket lock, without a way to wait forever.
+
+    Rasa serves the lowest ticket still in the lock and drops tickets once their lifetime is over. A
+    ticket can vanish while its message waits: it expires in the same one-second poll as the ticket
+    ahead of it (a server died handling the conversation's previous message, and the retry came
+    right after), or another server wrote the lock back without it (Rasa reads, changes and writes
+    the lock in separate steps). Rasa then waits for a turn that never comes, and the person gets no
+    answer. Here a message goes ahead as soon as no live ticket is ahead of its own, which is the
+    same order while every ticket is there.
+    """
+
+    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
+        while True:
+            lock = self.get_lock(conversation_id)  # type: ignore[attr-defined]
+            if lock is None:
+                return TicketLock(conversation_id)  # removed by the last one served: nobody is ahead
+            if not any(t.number < ticket and not t.has_expired() for t in lock.tickets):
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+            self.update_lock(conversation_id)  # type: ignore[attr-defined]
+
+
+class TurnRedisLockStore(_ServedInTurn, RedisLockStore):
+    pass
+
+
+class TurnInMemoryLockStore(_ServedInTurn, InMemoryLockStore):
+    pass
+
+
 def lock_store_from_env(env: Mapping[str, str] = os.environ) -> LockStore:
     _check(env)
     url = env.get(LOCK_STORE_URL)
-    return RedisLockStore(**redis_options(url)) if url else InMemoryLockStore()
+    return TurnRedisLockStore(**redis_options(url)) if url else TurnInMemoryLockStore()
 
 
 class EnvTrackerStore:
