@@ -22,6 +22,15 @@ SHARED = ROOT.parent / "shared"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 
+def _execute_or_fail(admin: Engine, statement: str) -> None:
+    """The first statement on the PostgreSQL server: when the server is missing the test fails."""
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(statement))
+    except OperationalError as error:
+        pytest.fail(f"PostgreSQL is required at {POSTGRES_URL} (set TEST_POSTGRES_URL): {error}")
+
+
 @contextmanager
 def fresh_database(prefix: str) -> Iterator[URL]:
     """An empty PostgreSQL database of its own, dropped afterwards (open connections included).
@@ -30,11 +39,7 @@ def fresh_database(prefix: str) -> Iterator[URL]:
     not skipped."""
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", future=True)
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-    except OperationalError as error:
-        pytest.fail(f"PostgreSQL is required at {POSTGRES_URL} (set TEST_POSTGRES_URL): {error}")
+    _execute_or_fail(admin, f"CREATE DATABASE {name}")
     try:
         yield make_url(POSTGRES_URL).set(database=name)
     finally:
@@ -69,11 +74,7 @@ def postgresql_engine(content: Content) -> Iterator[Engine]:
     not skipped."""
     admin = create_engine(POSTGRES_URL, future=True)
     schema = f"kb_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-    except OperationalError as error:
-        pytest.fail(f"PostgreSQL is required at {POSTGRES_URL} (set TEST_POSTGRES_URL): {error}")
+    _execute_or_fail(admin, f"CREATE SCHEMA {schema}")
     engine = make_engine(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
     load(engine, content)
     yield engine

@@ -44,12 +44,22 @@ def turn(text: str, entity_value: str) -> list:
             ActionExecuted("utter_hotline"), BotUttered(HOTLINE_REPLY), ActionExecuted("action_listen")]
 
 
-def test_personal_data_never_reaches_the_database(tracker_database, domain, raw):
-    store = RedactingTrackerStore(sql_store(tracker_database, domain), sender_id_key=KEY)
-    sender = f"privacy-{uuid.uuid4().hex}"
-    tracker = DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"),
-                                                        *turn(MESSAGE, "Maria Lopez")], domain.slots)
+@pytest.fixture()
+def store(tracker_database, domain) -> RedactingTrackerStore:
+    return RedactingTrackerStore(sql_store(tracker_database, domain), sender_id_key=KEY)
+
+
+def saved_first_turn(store: RedactingTrackerStore, sender: str, text: str, entity_value: str) -> DialogueStateTracker:
+    """A conversation's first turn, saved the way Rasa saves it after the turn."""
+    tracker = DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"), *turn(text, entity_value)],
+                                               store.domain.slots)
     asyncio.run(store.save(tracker))
+    return tracker
+
+
+def test_personal_data_never_reaches_the_database(store, raw):
+    sender = f"privacy-{uuid.uuid4().hex}"
+    tracker = saved_first_turn(store, sender, MESSAGE, "Maria Lopez")
 
     stored = rows(raw, pseudonym(sender, KEY))
     assert [type_name for type_name, _ in stored] == [e.type_name for e in tracker.events]
@@ -68,12 +78,9 @@ def test_personal_data_never_reaches_the_database(tracker_database, domain, raw)
     assert bot["text"] == HOTLINE_REPLY  # vetted numbers in bot messages are stored as sent
 
 
-def test_later_turns_append_only_their_own_events(tracker_database, domain, raw):
-    store = RedactingTrackerStore(sql_store(tracker_database, domain), sender_id_key=KEY)
+def test_later_turns_append_only_their_own_events(store, raw):
     sender = f"privacy-{uuid.uuid4().hex}"
-    tracker = DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"), *turn("hi", "x")],
-                                               domain.slots)
-    asyncio.run(store.save(tracker))
+    tracker = saved_first_turn(store, sender, "hi", "x")
     for event in turn("I'm Keisha, text me at 555-444-1212", "Keisha"):
         tracker.update(event)
     asyncio.run(store.save(tracker))
@@ -100,13 +107,10 @@ def test_the_store_can_be_configured_in_endpoints_yml(tracker_database, domain, 
     assert stored and "Maria" not in str(stored)
 
 
-def test_a_phone_number_as_conversation_id_is_stored_as_a_pseudonym(tracker_database, domain, raw):
+def test_a_phone_number_as_conversation_id_is_stored_as_a_pseudonym(store, raw):
     """On SMS the conversation id is the sender's phone number."""
-    store = RedactingTrackerStore(sql_store(tracker_database, domain), sender_id_key=KEY)
     phone = f"+1555{uuid.uuid4().int % 10**7:07d}"
-    tracker = DialogueStateTracker.from_events(phone, [ActionExecuted("action_listen"), *turn("hi", "x")],
-                                               domain.slots)
-    asyncio.run(store.save(tracker))
+    tracker = saved_first_turn(store, phone, "hi", "x")
 
     with raw.connect() as connection:
         stored_ids = [row.sender_id for row in connection.execute(text("SELECT DISTINCT sender_id FROM events"))]
