@@ -16,17 +16,12 @@ Names are found without a pretrained model (docs/PRIVACY.md has the measured pre
 - honorifics (Mr, Mrs, Ms, Miss, Mx, Dr) join the name that follows; adjacent name words join.
 
 The conversation id is personal data too: on SMS it is the sender's phone number. The store keeps
-a pseudonym instead, HMAC-SHA256 of the id under the secret SENDER_ID_KEY; the same id always gets
-the same pseudonym, so every server finds the conversation again, and without the key nobody can
-tell which phone number a pseudonym stands for (nor try all phone numbers).
+its pseudonym instead (bot/pseudonyms.py).
 
 `python -m bot.privacy evaluate tests/privacy/redaction_cases.yml` measures the rules.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -39,13 +34,13 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import TrackerStore, create_tracker_store
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.lookups import load_lookups
 from spacy.tokens import Doc
 
+from bot.pseudonyms import key_from_env, pseudonym
 from knowledge.content import CONTENT_DIR, read_content
 from knowledge.entities import entity_terms
 
@@ -59,9 +54,6 @@ STREET_TYPES = (r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|C
                 r"Terrace|Ter|Circle|Cir|Highway|Hwy|Parkway|Pkwy|Trail|Trl")
 ADDRESS = re.compile(rf"\b\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Za-z][a-z]*\s+){{1,3}}(?i:{STREET_TYPES})\b\.?"
                      r"(?:,?\s+(?i:apt|apartment|suite|ste|unit)\.?\s*#?\w+)?")
-
-SENDER_ID_KEY = "SENDER_ID_KEY"
-MIN_KEY_LENGTH = 16
 
 NAME_CUES = (("my", "name", "is"), ("my", "name", "'s"), ("my", "names"), ("call", "me"), ("named",), ("called",))
 HONORIFICS = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "mx", "mx.", "dr", "dr."}
@@ -166,20 +158,6 @@ def find(text: str) -> list[Match]:
         if all(match.end <= k.start or match.start >= k.end for k in kept):
             kept.append(match)
     return sorted(kept, key=lambda m: m.start)
-
-
-def pseudonym(sender_id: str, key: str) -> str:
-    """What the tracker store keeps in place of a conversation id (on SMS, a phone number)."""
-    return hmac.new(key.encode(), sender_id.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
-
-
-def key_from_env(env: Any = os.environ) -> str:
-    key = env.get(SENDER_ID_KEY) or ""
-    if len(key) < MIN_KEY_LENGTH:
-        raise RasaException(f"A persistent tracker store needs {SENDER_ID_KEY}, a secret of at least "
-                            f"{MIN_KEY_LENGTH} characters (e.g. `openssl rand -hex 32`): conversation ids, "
-                            "phone numbers on SMS, are stored as pseudonyms made with it")
-    return key
 
 
 @lru_cache(maxsize=4096)  # a tracker is saved after every turn with all its earlier messages

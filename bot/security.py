@@ -9,11 +9,11 @@ the environment:
   RATE_LIMIT_PER_MINUTE      messages one sender may send per minute on average (default 30; 0 = off)
   RATE_LIMIT_BURST           messages one sender may send at once before the limit applies (default 10)
   RATE_LIMIT_REDIS_URL       share the limits between instances in Redis (default: LOCK_STORE_URL when
-                             that is a redis:// URL, else each worker counts on its own).
+                             that is a redis:// URL, else each worker counts on its own); the buckets
+                             are keyed by the sender's pseudonym (SENDER_ID_KEY, bot/pseudonyms.py).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -29,6 +29,8 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
+
+from bot.pseudonyms import key_from_env, pseudonym
 
 logger = logging.getLogger(__name__)
 
@@ -92,10 +94,11 @@ return allowed
 
 
 class RedisRateLimiter:
-    """Token buckets shared by every worker and instance. Keys are hashed: no sender id in Redis.
-    When Redis is unreachable, messages are let through (a crisis message must always get its answer)."""
+    """Token buckets shared by every worker and instance, keyed by the sender's pseudonym: no sender
+    id in Redis. When Redis is unreachable, messages are let through (a crisis message must always
+    get its answer)."""
 
-    def __init__(self, url: str, per_minute: float, burst: int) -> None:
+    def __init__(self, url: str, per_minute: float, burst: int, sender_id_key: str) -> None:
         # LOCK_STORE_URL may carry the lock store's ?key_prefix= (bot/stores.py): the buckets share
         # the prefix, and the redis client must not see the option
         parts = urlsplit(url)
@@ -103,11 +106,12 @@ class RedisRateLimiter:
         self.redis = redis.asyncio.from_url(urlunsplit(parts._replace(query="")))
         self.script = self.redis.register_script(_TOKEN_BUCKET)
         self.rate, self.burst = per_minute / 60, burst
+        self.sender_id_key = sender_id_key
 
     async def allow(self, key: str) -> bool:
-        hashed = self.prefix + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        bucket = self.prefix + pseudonym(key, self.sender_id_key)
         try:
-            return bool(await self.script(keys=[hashed], args=[self.rate, self.burst]))
+            return bool(await self.script(keys=[bucket], args=[self.rate, self.burst]))
         except redis.RedisError as error:  # an outage of the limiter must not silence the assistant
             logger.warning(f"Rate limiter unavailable, message allowed: {error.__class__.__name__}")
             return True
@@ -120,7 +124,9 @@ def rate_limiter(env: Mapping[str, str] = os.environ) -> RateLimiter | None:
     burst = int(env.get("RATE_LIMIT_BURST", "10"))
     lock_store = env.get("LOCK_STORE_URL", "")
     url = env.get("RATE_LIMIT_REDIS_URL") or (lock_store if lock_store.startswith(("redis://", "rediss://")) else "")
-    return RedisRateLimiter(url, per_minute, burst) if url else MemoryRateLimiter(per_minute, burst)
+    if not url:
+        return MemoryRateLimiter(per_minute, burst)
+    return RedisRateLimiter(url, per_minute, burst, key_from_env(env))
 
 
 def cors_origins(env: Mapping[str, str] = os.environ) -> list[str]:

@@ -2,10 +2,10 @@
 
 TRACKER_STORE_URL  PostgreSQL URL of the tracker store (postgresql://${PGUSER}:${PGPASSWORD}@host:5432/rasa);
                    unset: conversations stay in memory and nothing is written to disk.
-SENDER_ID_KEY      with TRACKER_STORE_URL: the secret that turns conversation ids (phone numbers on
-                   SMS) into the pseudonyms the store keeps (bot/privacy.py).
 LOCK_STORE_URL     Redis URL of the lock store (redis://[:${REDIS_PASSWORD}@]host:6379/1[?key_prefix=rasa]);
                    unset: locks in memory, which is only right for a single Sanic worker.
+SENDER_ID_KEY      with either store (or RATE_LIMIT_REDIS_URL): the secret that turns conversation ids
+                   (phone numbers on SMS) into the pseudonyms written there (bot/pseudonyms.py).
 SANIC_WORKERS      Sanic workers per Rasa server (1 by default); several need both stores above,
                    and so do several Rasa server instances (RASA_INSTANCES, see bot/cli.py).
 
@@ -17,23 +17,26 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, AsyncGenerator, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.exceptions import RasaException
 
 import bot.action_fallback  # noqa: F401  every Rasa process loads this module through endpoints.yml
-from bot.privacy import RedactingTrackerStore, key_from_env
+from bot.privacy import RedactingTrackerStore
+from bot.pseudonyms import key_from_env, pseudonym
 
 TRACKER_STORE_URL = "TRACKER_STORE_URL"
 LOCK_STORE_URL = "LOCK_STORE_URL"
 SANIC_WORKERS = "SANIC_WORKERS"
 RASA_INSTANCES = "RASA_INSTANCES"
+RATE_LIMIT_REDIS_URL = "RATE_LIMIT_REDIS_URL"  # bot/security.py
 
 
 def _count(env: Mapping[str, str], name: str) -> int:
@@ -60,14 +63,14 @@ def configuration_errors(env: Mapping[str, str]) -> list[str]:
     url = env.get(TRACKER_STORE_URL)
     if url and not urlsplit(url).scheme.startswith("postgresql"):
         errors.append(f"{TRACKER_STORE_URL} must be a postgresql:// URL")
-    if url:
+    url = env.get(LOCK_STORE_URL)
+    if url and urlsplit(url).scheme not in ("redis", "rediss"):
+        errors.append(f"{LOCK_STORE_URL} must be a redis:// URL")
+    if any(env.get(var) for var in (TRACKER_STORE_URL, LOCK_STORE_URL, RATE_LIMIT_REDIS_URL)):
         try:
             key_from_env(env)
         except RasaException as error:
             errors.append(str(error))
-    url = env.get(LOCK_STORE_URL)
-    if url and urlsplit(url).scheme not in ("redis", "rediss"):
-        errors.append(f"{LOCK_STORE_URL} must be a redis:// URL")
     return errors
 
 
@@ -129,7 +132,20 @@ class _ServedInTurn:
 
 
 class TurnRedisLockStore(_ServedInTurn, RedisLockStore):
-    pass
+    """Locks in Redis under the conversation's pseudonym (bot/pseudonyms.py), not its id: on SMS the
+    id is a phone number, and the lock's key and content would hold it while a message is handled."""
+
+    def __init__(self, sender_id_key: str, **redis_options: Any) -> None:
+        super().__init__(**redis_options)
+        self.sender_id_key = sender_id_key
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
+                   wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
+        # every caller in Rasa (agent, processor, HTTP API) takes the lock through this method
+        async with super().lock(pseudonym(conversation_id, self.sender_id_key), lock_lifetime,
+                                wait_time_in_seconds) as lock:
+            yield lock
 
 
 class TurnInMemoryLockStore(_ServedInTurn, InMemoryLockStore):
@@ -139,7 +155,9 @@ class TurnInMemoryLockStore(_ServedInTurn, InMemoryLockStore):
 def lock_store_from_env(env: Mapping[str, str] = os.environ) -> LockStore:
     _check(env)
     url = env.get(LOCK_STORE_URL)
-    return TurnRedisLockStore(**redis_options(url)) if url else TurnInMemoryLockStore()
+    if not url:
+        return TurnInMemoryLockStore()
+    return TurnRedisLockStore(key_from_env(env), **redis_options(url))
 
 
 class EnvTrackerStore:

@@ -14,7 +14,8 @@ from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import text
 
-from bot.privacy import RedactingTrackerStore, pseudonym
+from bot.privacy import RedactingTrackerStore
+from bot.pseudonyms import pseudonym
 from tests.conftest import ROOT
 from tests.privacy.conftest import rows
 

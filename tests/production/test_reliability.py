@@ -20,7 +20,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from bot.cli import action_server, assistant, environment, free_port, rasa_server, train
-from bot.privacy import pseudonym
+from bot.pseudonyms import pseudonym
 
 pytestmark = pytest.mark.e2e
 TOKEN = "reliability-test-token"

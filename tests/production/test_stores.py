@@ -16,6 +16,7 @@ from rasa.shared.exceptions import RasaException
 
 from bot.action_fallback import ActionWithFallback
 from bot.privacy import RedactingTrackerStore
+from bot.pseudonyms import pseudonym
 from bot.stores import TurnRedisLockStore, configuration_errors, redis_options
 from tests.conftest import ROOT
 
@@ -51,17 +52,22 @@ def test_conversations_are_kept_in_postgresql(monkeypatch, tracker_store_url):
     assert kept.latest_message.text == "hello, call me at [EMAIL]"
 
 
-def test_locks_are_kept_in_redis_under_their_own_prefix(monkeypatch, lock_store_url):
+def test_locks_are_kept_in_redis_under_their_own_prefix_and_a_pseudonym(monkeypatch, lock_store_url):
     _, lock_store = stores(monkeypatch, LOCK_STORE_URL=lock_store_url)
     assert isinstance(lock_store, RedisLockStore)
     prefix = lock_store_url.split("key_prefix=")[1]
     client = redis.Redis.from_url(lock_store_url.split("?")[0])
 
-    async def hold() -> list[bytes]:
-        async with lock_store.lock("locks-test"):
-            return list(client.scan_iter(f"{prefix}:lock:*"))
+    phone = "+15555550123"  # on SMS the conversation id is the sender's phone number
 
-    assert asyncio.run(hold()) == [f"{prefix}:lock:locks-test".encode()]
+    async def hold() -> dict[bytes, bytes]:
+        async with lock_store.lock(phone):
+            return {key: client.get(key) for key in client.scan_iter(f"{prefix}:lock:*")}
+
+    held = asyncio.run(hold())
+    assert list(held) == [f"{prefix}:lock:{pseudonym(phone, SENDER_ID_KEY)}".encode()]
+    assert phone.encode() not in b"".join(held.values())
+    assert not list(client.scan_iter(f"{prefix}:lock:*"))  # deleted once the message is handled
 
 
 def test_a_message_whose_turn_expired_while_it_waited_is_still_answered(lock_store_url):
@@ -69,20 +75,21 @@ def test_a_message_whose_turn_expired_while_it_waited_is_still_answered(lock_sto
     ticket to expire, and its own expires in the same poll. Rasa's lock store then waits forever."""
     options = redis_options(lock_store_url)
 
-    async def retry_after_a_crash(store_class: type[RedisLockStore]) -> None:
-        conversation = f"crashed-{store_class.__name__}"
-        crashed, survivor = store_class(**options), store_class(**options)
-        crashed.issue_ticket(conversation, 1)  # the dead server's ticket, never given back
-        async with survivor.lock(conversation, lock_lifetime=1, wait_time_in_seconds=0.5):
+    async def retry_after_a_crash(crashed: RedisLockStore, survivor: RedisLockStore) -> None:
+        conversation = f"crashed-{survivor.__class__.__name__}"
+        # `crashed` is the server that died handling the previous message: it never hands the lock back
+        async with crashed.lock(conversation, lock_lifetime=1), \
+                survivor.lock(conversation, lock_lifetime=1, wait_time_in_seconds=0.5):
             pass
 
-    asyncio.run(asyncio.wait_for(retry_after_a_crash(TurnRedisLockStore), 10))
+    ours = (TurnRedisLockStore(SENDER_ID_KEY, **options) for _ in range(2))
+    asyncio.run(asyncio.wait_for(retry_after_a_crash(*ours), 10))
     with pytest.raises(asyncio.TimeoutError):  # what the subclass is for; drop it once Rasa's own passes
-        asyncio.run(asyncio.wait_for(retry_after_a_crash(RedisLockStore), 10))
+        asyncio.run(asyncio.wait_for(retry_after_a_crash(RedisLockStore(**options), RedisLockStore(**options)), 10))
 
 
 def test_messages_of_one_conversation_are_still_served_in_turn(lock_store_url):
-    first, second = (TurnRedisLockStore(**redis_options(lock_store_url)) for _ in range(2))
+    first, second = (TurnRedisLockStore(SENDER_ID_KEY, **redis_options(lock_store_url)) for _ in range(2))
     served: list[str] = []
 
     async def handle(store: RedisLockStore, name: str, delay: float) -> None:
@@ -113,6 +120,8 @@ def test_redis_url_options():
     ({"LOCK_STORE_URL": "http://cache"}, "LOCK_STORE_URL must be a redis:// URL"),
     ({"TRACKER_STORE_URL": "postgresql://db/rasa", "SENDER_ID_KEY": ""}, "SENDER_ID_KEY"),
     ({"TRACKER_STORE_URL": "postgresql://db/rasa", "SENDER_ID_KEY": "too-short"}, "SENDER_ID_KEY"),
+    ({"LOCK_STORE_URL": "redis://cache:6379/1", "SENDER_ID_KEY": ""}, "SENDER_ID_KEY"),
+    ({"RATE_LIMIT_REDIS_URL": "redis://cache:6379/1", "SENDER_ID_KEY": ""}, "SENDER_ID_KEY"),
 ])
 def test_configurations_that_would_lose_conversations_are_refused(env, expected, monkeypatch):
     assert any(expected in error for error in configuration_errors(env))

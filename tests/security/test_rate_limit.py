@@ -7,10 +7,12 @@ import uuid
 
 import pytest
 import redis
+from rasa.shared.exceptions import RasaException
 
 from bot.security import MemoryRateLimiter, RedisRateLimiter, rate_limiter
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+KEY = "rate-limit-test-sender-id-key"
 
 
 async def allowed(limiter, key: str, attempts: int) -> int:
@@ -36,7 +38,7 @@ def redis_url() -> str:
 
 def test_two_instances_share_one_bucket_in_redis(redis_url):
     async def scenario() -> tuple[int, int]:
-        first, second = (RedisRateLimiter(redis_url, per_minute=60, burst=4) for _ in range(2))
+        first, second = (RedisRateLimiter(redis_url, per_minute=60, burst=4, sender_id_key=KEY) for _ in range(2))
         key = f"rest:{uuid.uuid4().hex}"
         total = sum(await asyncio.gather(*(limiter.allow(key) for limiter in (first, second) for _ in range(5))))
         other = await first.allow(f"rest:{uuid.uuid4().hex}")
@@ -52,7 +54,7 @@ def test_redis_holds_no_sender_id(redis_url):
     sender = f"sender-{uuid.uuid4().hex}"
 
     async def scenario() -> None:
-        limiter = RedisRateLimiter(redis_url, per_minute=60, burst=2)
+        limiter = RedisRateLimiter(redis_url, per_minute=60, burst=2, sender_id_key=KEY)
         await limiter.allow(f"rest:{sender}")
         await limiter.redis.close()
 
@@ -64,7 +66,7 @@ def test_redis_holds_no_sender_id(redis_url):
 
 def test_messages_go_through_when_redis_is_down():
     async def scenario() -> int:
-        limiter = RedisRateLimiter("redis://127.0.0.1:1/0", per_minute=60, burst=1)
+        limiter = RedisRateLimiter("redis://127.0.0.1:1/0", per_minute=60, burst=1, sender_id_key=KEY)
         return await allowed(limiter, "rest:someone", 3)
 
     assert asyncio.run(scenario()) == 3
@@ -73,8 +75,10 @@ def test_messages_go_through_when_redis_is_down():
 def test_the_limiter_follows_the_environment():
     assert rate_limiter({"RATE_LIMIT_PER_MINUTE": "0"}) is None
     assert isinstance(rate_limiter({}), MemoryRateLimiter)
-    assert isinstance(rate_limiter({"LOCK_STORE_URL": "redis://127.0.0.1:6379/1"}), RedisRateLimiter)
-    assert isinstance(rate_limiter({"RATE_LIMIT_REDIS_URL": "redis://127.0.0.1:6379/1"}), RedisRateLimiter)
+    for name in ("LOCK_STORE_URL", "RATE_LIMIT_REDIS_URL"):
+        assert isinstance(rate_limiter({name: "redis://127.0.0.1:6379/1", "SENDER_ID_KEY": KEY}), RedisRateLimiter)
+        with pytest.raises(RasaException, match="SENDER_ID_KEY"):  # buckets are keyed by pseudonyms
+            rate_limiter({name: "redis://127.0.0.1:6379/1"})
 
 
 def test_the_lock_store_url_with_its_key_prefix_works_for_the_limiter(redis_url):
@@ -82,7 +86,8 @@ def test_the_lock_store_url_with_its_key_prefix_works_for_the_limiter(redis_url)
     prefix = f"t{uuid.uuid4().hex[:8]}"
 
     async def scenario() -> list[bool]:
-        limiter = rate_limiter({"LOCK_STORE_URL": f"{redis_url}?key_prefix={prefix}", "RATE_LIMIT_BURST": "1"})
+        limiter = rate_limiter({"LOCK_STORE_URL": f"{redis_url}?key_prefix={prefix}", "RATE_LIMIT_BURST": "1",
+                                "SENDER_ID_KEY": KEY})
         allowed = [await limiter.allow("rest:someone") for _ in range(2)]
         await limiter.redis.close()
         return allowed
