@@ -34,6 +34,8 @@ def main(argv: list[str]) -> None:
     from rasa.utils.log_utils import configure_structlog
     from rasa.utils.tensorflow import environment as tf_env
 
+    from bot.stores import create_tracker_table
+
     args = create_argument_parser().parse_args(["run", *argv])
     args.auth_token = args.auth_token or os.environ.get("RASA_AUTH_TOKEN")
     args.jwt_secret = args.jwt_secret or os.environ.get("RASA_JWT_SECRET")
@@ -52,6 +54,7 @@ def main(argv: list[str]) -> None:
     tf_env.setup_tf_environment()  # TF_INTER_OP_PARALLELISM_THREADS, TF_INTRA_OP_PARALLELISM_THREADS
     tf_env.check_deterministic_ops()
     sys.path.insert(1, os.getcwd())
+    create_tracker_table()  # once, before Sanic starts the workers that would race to create it
     with tempfile.TemporaryDirectory(prefix="rasa-credentials-") as directory:
         # Rasa fails on an unset ${VARIABLE}: keep only the channels configured in the environment
         args.credentials, selection = channel_credentials.write(os.environ, Path(directory), Path(args.credentials))

@@ -16,6 +16,7 @@ store the environment asks for (a genuine Rasa store: nothing of Rasa's is re-im
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from contextlib import asynccontextmanager
 from typing import Any, AsyncGenerator, Mapping
@@ -27,6 +28,8 @@ from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, Re
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.exceptions import RasaException
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 import bot.action_fallback  # noqa: F401  every Rasa process loads this module through endpoints.yml
 from bot.privacy import RedactingTrackerStore
@@ -37,6 +40,9 @@ LOCK_STORE_URL = "LOCK_STORE_URL"
 SANIC_WORKERS = "SANIC_WORKERS"
 RASA_INSTANCES = "RASA_INSTANCES"
 RATE_LIMIT_REDIS_URL = "RATE_LIMIT_REDIS_URL"  # bot/security.py
+TABLE_CREATION_LOCK = 0x7261736120  # any fixed number: the PostgreSQL advisory lock for create_tracker_table
+
+logger = logging.getLogger(__name__)
 
 
 def _count(env: Mapping[str, str], name: str) -> int:
@@ -91,6 +97,27 @@ def tracker_store_from_env(domain: Domain | None = None, event_broker: EventBrok
     # ids (bot/privacy.py).
     return RedactingTrackerStore(SQLTrackerStore(domain=domain, host=url, event_broker=event_broker),
                                  sender_id_key=key_from_env(env))
+
+
+def create_tracker_table(env: Mapping[str, str] = os.environ) -> None:
+    """Create Rasa's `events` table before the workers start.
+
+    Every worker's SQLTrackerStore creates the table when it is missing. On a fresh database they
+    race: all but one log PostgreSQL's UniqueViolation and start 5 s later. Here one process at a
+    time creates it (an advisory lock, for instances starting together), and the workers find it.
+    """
+    url = env.get(TRACKER_STORE_URL)
+    if not url:
+        return
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": TABLE_CREATION_LOCK})
+            SQLTrackerStore.Base.metadata.create_all(connection)
+    except OperationalError as error:  # the database is not up yet: Rasa's store waits for it
+        logger.warning(f"Tracker store not reachable yet: {error.__class__.__name__}")
+    finally:
+        engine.dispose()
 
 
 def redis_options(url: str) -> dict[str, Any]:

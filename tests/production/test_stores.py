@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
+import sqlalchemy as sa
 from rasa.core.actions import action as rasa_actions
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
@@ -17,8 +19,8 @@ from rasa.shared.exceptions import RasaException
 from bot.action_fallback import ActionWithFallback
 from bot.privacy import RedactingTrackerStore
 from bot.pseudonyms import pseudonym
-from bot.stores import TurnRedisLockStore, configuration_errors, redis_options
-from tests.conftest import ROOT
+from bot.stores import TurnRedisLockStore, configuration_errors, create_tracker_table, redis_options
+from tests.conftest import ROOT, fresh_database
 
 DOMAIN = Domain.from_path(ROOT / "domain.yml")
 SENDER_ID_KEY = "stores-test-sender-id-key"
@@ -104,6 +106,18 @@ def test_messages_of_one_conversation_are_still_served_in_turn(lock_store_url):
 
     asyncio.run(both())
     assert served == ["first starts", "first ends", "second starts", "second ends"]
+
+
+def test_servers_starting_together_on_a_fresh_database_create_the_table_once():
+    """Without the advisory lock, some of them fail with PostgreSQL's UniqueViolation."""
+    with fresh_database("tables_test") as url:
+        env = {"TRACKER_STORE_URL": str(url.set(drivername="postgresql"))}
+        with ThreadPoolExecutor(4) as pool:
+            for done in [pool.submit(create_tracker_table, env) for _ in range(8)]:
+                done.result()  # raises what the thread raised
+        store = SQLTrackerStore(host=env["TRACKER_STORE_URL"])
+        assert sa.inspect(store.engine).has_table("events")
+        store.engine.dispose()
 
 
 def test_redis_url_options():
