@@ -50,6 +50,13 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def machine_cpu_seconds() -> float:
+    """CPU time all cores of the machine have spent busy so far (everything but idle and I/O wait)."""
+    ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = ticks
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_until_idle(pid: int, timeout: float = 180) -> None:
     """Wait until a server and its workers stop using CPU: with several Sanic workers the first one
     answers while the others are still loading the model, and those would not take connections yet."""
