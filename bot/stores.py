@@ -11,7 +11,8 @@ SANIC_WORKERS      Sanic workers per Rasa server (1 by default); several need bo
 
 Rasa expands ${VAR} in endpoints.yml only when the variable is set, so the defaults cannot live
 there; Rasa instantiates the class endpoints.yml names instead, and these classes hand back the
-store the environment asks for (a genuine Rasa store: nothing of Rasa's is re-implemented here).
+store the environment asks for: Rasa's own stores, with two changes to the lock stores (waiting for a
+turn, and pseudonyms for the Redis keys) in the subclasses below.
 """
 from __future__ import annotations
 
