@@ -20,11 +20,12 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from bot.components.intents import overrule
 from knowledge.language import english, without_surrogates
 
 PHRASES = Path(__file__).with_name("crisis_phrases.yml")
@@ -109,9 +110,6 @@ class CrisisSafetyNet(GraphComponent):
             intent = CATEGORY_INTENTS[category]
             if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) in CATEGORY_INTENTS.values() and intent == "crisis":
                 continue  # the classifier already chose a crisis answer (suicidal stays suicidal)
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != intent]
-            message.set(INTENT, {INTENT_NAME_KEY: intent, "confidence": 1.0}, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [{INTENT_NAME_KEY: intent, "confidence": 1.0}, *ranking],
-                        add_to_output=True)
+            overrule(message, intent)
             message.set("safety_net", {"category": category, "matched": words}, add_to_output=True)
         return messages

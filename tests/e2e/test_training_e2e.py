@@ -5,6 +5,7 @@ import re
 from typing import Iterator
 
 import pytest
+import requests
 
 from bot.cli import assistant, environment, free_port, train
 from knowledge.content import Content
@@ -85,6 +86,18 @@ def test_a_crisis_during_a_quiz_stops_it_and_gets_the_crisis_answer(servers, con
     reply = servers.reply("he is outside my door and I'm scared", sender)
     assert "911" in reply and "1-888-373-7888" in reply and "Question" not in reply
     assert "no quiz is running" in servers.reply("b", sender)
+
+
+def test_every_answer_option_typed_out_is_an_answer_not_a_crisis(servers, content):
+    """A trainee may type an option instead of its letter; a few read like a crisis to the classifier."""
+    options = {str(option) for scenario in content.scenarios for option in scenario.options}
+    taken_for_a_crisis = []
+    for option in sorted(options):
+        response = requests.post(f"{servers.url}/model/parse", params={"token": TOKEN}, json={"text": option},
+                                 timeout=30)
+        if response.json()["intent"]["name"] in ("crisis", "suicidal"):
+            taken_for_a_crisis.append(option)
+    assert taken_for_a_crisis == []
 
 
 def test_a_drill_on_laws(servers, content):
