@@ -1,12 +1,12 @@
 """What the assistant keeps about the people who write to it: as little as possible.
 
 By default the tracker and lock stores are in memory, so nothing is written anywhere. When a
-persistent tracker store is configured, `RedactingTrackerStore` wraps it and replaces phone
-numbers, email addresses, street addresses and personal names in user text, entities, slot
-values and message metadata with placeholders ([PHONE], [EMAIL], [ADDRESS], [NAME]) before
-anything is written. The model still sees the message as typed: only what is stored changes.
-Bot messages are stored as sent, so the vetted hotline numbers in them stay intact; vetted
-numbers a user types are kept too (they are public numbers, not personal data).
+persistent tracker store is configured, it (bot/tracker_store.py) runs every event through
+`redact_event`, which replaces phone numbers, email addresses, street addresses and personal names
+in user text, entities, slot values and message metadata with placeholders ([PHONE], [EMAIL],
+[ADDRESS], [NAME]) before anything is written. The model still sees the message as typed: only
+what is stored changes. Bot messages are stored as sent, so the vetted hotline numbers in them stay
+intact; vetted numbers a user types are kept too (they are public numbers, not personal data).
 
 Names are found without a pretrained model (docs/PRIVACY.md has the measured precision/recall):
 - after "my name is", "my name's", "call me", "named", "called": the next word, even in lower case;
@@ -30,17 +30,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import spacy
-from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import TrackerStore, create_tracker_store
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.utils.endpoints import EndpointConfig
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.lookups import load_lookups
 from spacy.tokens import Doc
 
-from bot.pseudonyms import key_from_env, pseudonym
 from knowledge.content import CONTENT_DIR, read_content
 from knowledge.entities import entity_terms
 
@@ -90,6 +84,11 @@ def vetted_numbers() -> frozenset[str]:
     """The last ten digits of every phone number the knowledge base publishes."""
     text = "\n".join(path.read_text(encoding="utf-8") for path in sorted(CONTENT_DIR.glob("*.yml")))
     return frozenset(_digits(m.group()) for m in PHONE.finditer(text))
+
+
+def load_redaction_data() -> None:
+    """Load the word probabilities and vocabularies now rather than in the middle of a message."""
+    _word_log_probability(), knowledge_words(), vetted_numbers()
 
 
 def _digits(number: str) -> str:
@@ -160,7 +159,6 @@ def find(text: str) -> list[Match]:
     return sorted(kept, key=lambda m: m.start)
 
 
-@lru_cache(maxsize=4096)  # a tracker is saved after every turn with all its earlier messages
 def redact(text: str) -> str:
     for match in reversed(find(text)):
         text = text[:match.start] + PLACEHOLDERS[match.kind] + text[match.end:]
@@ -186,10 +184,13 @@ def redact_event(event: dict[str, Any]) -> dict[str, Any]:
     """A copy of a serialised Rasa event with the personal data of the user taken out."""
     kind = event.get("event")
     if kind == "user":
-        event = {**event, "text": redact_value(event.get("text")), "metadata": redact_value(event.get("metadata"))}
+        text = event.get("text")
+        redacted = redact_value(text)
+        event = {**event, "text": redacted, "metadata": redact_value(event.get("metadata"))}
         parse_data = event.get("parse_data")
         if isinstance(parse_data, dict):
-            event["parse_data"] = {**parse_data, "text": redact_value(parse_data.get("text")),
+            parsed = parse_data.get("text")  # the message again, as a rule: no need to redact it twice
+            event["parse_data"] = {**parse_data, "text": redacted if parsed == text else redact_value(parsed),
                                    "metadata": redact_value(parse_data.get("metadata")),
                                    "entities": _redact_entities(parse_data.get("entities") or [])}
         return event
@@ -198,78 +199,6 @@ def redact_event(event: dict[str, Any]) -> dict[str, Any]:
     if kind == "entities":
         return {**event, "entities": _redact_entities(event.get("entities") or [])}
     return event
-
-
-class RedactingTrackerStore(TrackerStore):
-    """Any Rasa tracker store, with personal data redacted from every event before it is written
-    and the conversation id replaced by its pseudonym (SENDER_ID_KEY, or `sender_id_key`).
-
-    In code: `RedactingTrackerStore(SQLTrackerStore(...))`. In endpoints.yml the wrapped store is
-    described by the remaining keys, `wrapped_type` naming it (default sql):
-        tracker_store:
-          type: bot.privacy.RedactingTrackerStore
-          wrapped_type: sql
-          dialect: postgresql
-          ...
-    (Not `store_type`: Rasa reads that key as `type`.) Events keep their number, order, types
-    and timestamps, so stores that append only the events they have not stored yet (SQL) keep
-    working. Reads return the events as stored, under the conversation id they were asked for.
-    `keys()` lists pseudonyms: they cannot be turned back into ids.
-    """
-
-    def __init__(self, inner: TrackerStore | None = None, domain: Domain | None = None,
-                 event_broker: EventBroker | None = None, wrapped_type: str = "sql",
-                 sender_id_key: str | None = None, **kwargs: Any) -> None:
-        self.key = sender_id_key or key_from_env()  # before connecting: fail fast
-        if inner is None:
-            url = kwargs.pop("host", None)
-            inner = create_tracker_store(EndpointConfig(url, type=wrapped_type, **kwargs), domain, event_broker)
-        self.inner = inner
-        self.max_event_history = None
-        # Load the word probabilities and vocabularies now: loading them takes seconds, and the first
-        # conversation to need them would wait that long, with the whole worker, mid-message.
-        _word_log_probability(), knowledge_words(), vetted_numbers()
-
-    @property
-    def domain(self) -> Domain:
-        return self.inner.domain
-
-    @domain.setter
-    def domain(self, domain: Domain | None) -> None:
-        self.inner.domain = domain
-
-    @property
-    def event_broker(self) -> EventBroker | None:  # the inner store publishes the (redacted) events
-        return self.inner.event_broker
-
-    @event_broker.setter
-    def event_broker(self, event_broker: EventBroker | None) -> None:
-        self.inner.event_broker = event_broker
-
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        events = [redact_event(event.as_dict()) for event in tracker.events]
-        redacted = DialogueStateTracker.from_dict(pseudonym(tracker.sender_id, self.key), events,
-                                                  self.domain.slots, tracker._max_event_history)
-        await self.inner.save(redacted)
-
-    @staticmethod
-    def _as(sender_id: str, tracker: DialogueStateTracker | None) -> DialogueStateTracker | None:
-        if tracker is not None:
-            tracker.sender_id = sender_id  # Rasa answers the conversation id on the tracker
-        return tracker
-
-    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        return self._as(sender_id, await self.inner.retrieve(pseudonym(sender_id, self.key)))
-
-    async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
-        return self._as(conversation_id,
-                        await self.inner.retrieve_full_tracker(pseudonym(conversation_id, self.key)))
-
-    async def exists(self, conversation_id: str) -> bool:
-        return await self.inner.exists(pseudonym(conversation_id, self.key))
-
-    async def keys(self) -> Iterable[str]:
-        return await self.inner.keys()
 
 
 def evaluate(cases_file: Path) -> dict[str, tuple[int, int, int]]:

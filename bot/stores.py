@@ -11,8 +11,9 @@ SANIC_WORKERS      Sanic workers per Rasa server (1 by default); several need bo
 
 Rasa expands ${VAR} in endpoints.yml only when the variable is set, so the defaults cannot live
 there; Rasa instantiates the class endpoints.yml names instead, and these classes hand back the
-store the environment asks for: Rasa's own stores, with two changes to the lock stores (waiting for a
-turn, and pseudonyms for the Redis keys) in the subclasses below.
+store the environment asks for: Rasa's in-memory stores; Rasa's SQL tracker store made private and
+lean (bot/tracker_store.py); Rasa's Redis lock store, with two changes (waiting for a turn, and
+pseudonyms for the keys) in the subclasses below.
 """
 from __future__ import annotations
 
@@ -33,8 +34,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 import bot.action_fallback  # noqa: F401  every Rasa process loads this module through endpoints.yml
-from bot.privacy import RedactingTrackerStore
 from bot.pseudonyms import key_from_env, pseudonym
+from bot.tracker_store import PrivateSQLTrackerStore
 
 TRACKER_STORE_URL = "TRACKER_STORE_URL"
 LOCK_STORE_URL = "LOCK_STORE_URL"
@@ -95,9 +96,8 @@ def tracker_store_from_env(domain: Domain | None = None, event_broker: EventBrok
         return InMemoryTrackerStore(domain or Domain.empty(), event_broker)
     # Creates the `events` table when missing; waits for the database while it starts up. What is
     # written has phone numbers, emails, addresses and names redacted, and pseudonyms for conversation
-    # ids (bot/privacy.py).
-    return RedactingTrackerStore(SQLTrackerStore(domain=domain, host=url, event_broker=event_broker),
-                                 sender_id_key=key_from_env(env))
+    # ids (bot/tracker_store.py).
+    return PrivateSQLTrackerStore(domain=domain, host=url, event_broker=event_broker, sender_id_key=key_from_env(env))
 
 
 def create_tracker_table(env: Mapping[str, str] = os.environ) -> None:

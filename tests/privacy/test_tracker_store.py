@@ -1,4 +1,4 @@
-"""RedactingTrackerStore around a real SQLTrackerStore on PostgreSQL: read back the raw rows."""
+"""The private SQL tracker store on a real PostgreSQL: read back the raw rows, and read them with Rasa's store."""
 from __future__ import annotations
 
 import asyncio
@@ -6,16 +6,18 @@ import json
 import uuid
 
 import pytest
+from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import text
 
-from bot.privacy import RedactingTrackerStore
+import bot.tracker_store
 from bot.pseudonyms import pseudonym
+from bot.tracker_store import PrivateSQLTrackerStore
 from tests.conftest import ROOT
 from tests.privacy.conftest import rows
 
@@ -31,9 +33,10 @@ def domain() -> Domain:
     return Domain.load(str(ROOT / "domain.yml"))
 
 
-def sql_store(tracker_database, domain) -> SQLTrackerStore:
-    return SQLTrackerStore(domain, dialect="postgresql", host=tracker_database.host, port=tracker_database.port,
-                           db=tracker_database.database, username=tracker_database.username)
+def sql_store(tracker_database, domain, store_class: type[SQLTrackerStore] = PrivateSQLTrackerStore,
+              **kwargs) -> SQLTrackerStore:
+    return store_class(domain, dialect="postgresql", host=tracker_database.host, port=tracker_database.port,
+                       db=tracker_database.database, username=tracker_database.username, **kwargs)
 
 
 def turn(text: str, entity_value: str) -> list:
@@ -46,11 +49,11 @@ def turn(text: str, entity_value: str) -> list:
 
 
 @pytest.fixture()
-def store(tracker_database, domain) -> RedactingTrackerStore:
-    return RedactingTrackerStore(sql_store(tracker_database, domain), sender_id_key=KEY)
+def store(tracker_database, domain) -> PrivateSQLTrackerStore:
+    return sql_store(tracker_database, domain, sender_id_key=KEY)
 
 
-def saved_first_turn(store: RedactingTrackerStore, sender: str, text: str, entity_value: str) -> DialogueStateTracker:
+def saved_first_turn(store: PrivateSQLTrackerStore, sender: str, text: str, entity_value: str) -> DialogueStateTracker:
     """A conversation's first turn, saved the way Rasa saves it after the turn."""
     tracker = DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"), *turn(text, entity_value)],
                                                store.domain.slots)
@@ -97,11 +100,11 @@ def test_later_turns_append_only_their_own_events(store, raw):
 
 def test_the_store_can_be_configured_in_endpoints_yml(tracker_database, domain, raw, monkeypatch):
     monkeypatch.setenv("SENDER_ID_KEY", KEY)
-    config = EndpointConfig(type="bot.privacy.RedactingTrackerStore", wrapped_type="sql", dialect="postgresql",
+    config = EndpointConfig(type="bot.tracker_store.PrivateSQLTrackerStore", dialect="postgresql",
                             url=tracker_database.host, port=tracker_database.port, db=tracker_database.database,
                             username=tracker_database.username)
     store = TrackerStore.create(config, domain)
-    assert isinstance(store, RedactingTrackerStore) and isinstance(store.inner, SQLTrackerStore)
+    assert isinstance(store, PrivateSQLTrackerStore)
     sender = f"privacy-{uuid.uuid4().hex}"
     asyncio.run(store.save(DialogueStateTracker.from_events(sender, turn(MESSAGE, "Maria"), domain.slots)))
     stored = rows(raw, pseudonym(sender, KEY))
@@ -122,10 +125,93 @@ def test_a_phone_number_as_conversation_id_is_stored_as_a_pseudonym(store, raw):
         assert kept.sender_id == phone and [e.type_name for e in kept.events] == [e.type_name for e in tracker.events]
     assert asyncio.run(store.exists(phone))
     # another key, another pseudonym: without the key nobody can find the number's conversation
-    assert asyncio.run(RedactingTrackerStore(store.inner, sender_id_key="some-other-key-of-16").retrieve(phone)) is None
+    other_key = sql_store(raw.url, store.domain, sender_id_key="some-other-key-of-16")
+    assert asyncio.run(other_key.retrieve(phone)) is None and not asyncio.run(other_key.exists(phone))
 
 
 def test_without_a_key_the_store_refuses_to_start(tracker_database, domain, monkeypatch):
     monkeypatch.delenv("SENDER_ID_KEY", raising=False)
     with pytest.raises(RasaException, match="SENDER_ID_KEY"):
-        RedactingTrackerStore(sql_store(tracker_database, domain))
+        sql_store(tracker_database, domain)
+
+
+
+def test_a_turn_redacts_and_writes_only_the_events_it_added(store, raw, monkeypatch):
+    """Rasa hands the whole conversation to every save: redacting it all made each turn dearer."""
+    sender = f"privacy-{uuid.uuid4().hex}"
+    tracker = saved_first_turn(store, sender, "hi", "x")
+    stored_before = rows(raw, pseudonym(sender, KEY))
+    redacted, redact = [], bot.tracker_store.redact_event
+
+    def counted(event: dict) -> dict:
+        redacted.append(event["event"])
+        return redact(event)
+
+    monkeypatch.setattr(bot.tracker_store, "redact_event", counted)
+    added = turn("and call me Keisha", "Keisha")
+    for event in added:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+
+    assert redacted == [event.type_name for event in added]
+    stored = rows(raw, pseudonym(sender, KEY))
+    assert stored[:len(stored_before)] == stored_before and len(stored) == len(tracker.events)
+    assert "Keisha" not in str(stored)
+
+
+def test_rasa_s_own_store_reads_what_is_written(store, tracker_database, domain):
+    """Same table, same rows: Rasa's tools, the retention command and a switch back keep working."""
+    sender = f"privacy-{uuid.uuid4().hex}"
+    tracker = saved_first_turn(store, sender, MESSAGE, "Maria Lopez")
+    rasa_store = sql_store(tracker_database, domain, SQLTrackerStore)
+    kept = asyncio.run(rasa_store.retrieve(pseudonym(sender, KEY)))
+    ours = asyncio.run(store.retrieve(sender))
+    assert [e.as_dict() for e in kept.events] == [e.as_dict() for e in ours.events]
+    assert [e.type_name for e in kept.events] == [e.type_name for e in tracker.events]
+    assert kept.get_slot("us_state") == "Ohio" and kept.latest_message.intent["name"] == "inform"
+    with rasa_store.engine.connect() as connection:
+        columns = connection.execute(text("SELECT intent_name, action_name FROM events WHERE sender_id = :s "
+                                          "AND type_name IN ('user', 'action') ORDER BY id"),
+                                     {"s": pseudonym(sender, KEY)}).all()
+    assert columns == [(None, "action_listen"), ("inform", None), (None, "utter_hotline"), (None, "action_listen")]
+
+
+def test_a_new_session_is_read_on_its_own_and_the_whole_conversation_stays(store):
+    sender = f"privacy-{uuid.uuid4().hex}"
+    tracker = saved_first_turn(store, sender, "hi", "x")
+    first_session = len(tracker.events)
+    new_session = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+                   *turn("hello again", "x")]
+    for event in new_session:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    # a turn in the new session appends to it, however long the conversation before it was
+    tracker = asyncio.run(store.retrieve(sender))
+    tracker.update(UserUttered("one more"))
+    asyncio.run(store.save(tracker))
+
+    latest = asyncio.run(store.retrieve(sender))
+    assert [e.type_name for e in latest.events][:2] == ["session_started", "action"]
+    assert latest.latest_message.text == "one more" and len(latest.events) == len(new_session)  # minus one, plus one
+    everything = asyncio.run(store.retrieve_full_tracker(sender))
+    assert len(everything.events) == first_session + len(new_session) + 1
+
+
+class CollectingBroker(EventBroker):
+    def __init__(self) -> None:
+        self.published: list[dict] = []
+
+    def publish(self, event: dict) -> None:
+        self.published.append(event)
+
+
+def test_an_event_broker_gets_each_new_event_once_as_stored(tracker_database, domain):
+    broker = CollectingBroker()
+    store = sql_store(tracker_database, domain, sender_id_key=KEY, event_broker=broker)
+    sender = f"privacy-{uuid.uuid4().hex}"
+    tracker = saved_first_turn(store, sender, MESSAGE, "Maria Lopez")
+    asyncio.run(store.save(tracker))  # nothing new: nothing published
+
+    assert [e["event"] for e in broker.published] == [e.type_name for e in tracker.events]
+    assert {e["sender_id"] for e in broker.published} == {pseudonym(sender, KEY)}
+    assert not [p for p in PERSONAL if p in json.dumps(broker.published)]

@@ -17,9 +17,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
 from bot.action_fallback import ActionWithFallback
-from bot.privacy import RedactingTrackerStore
 from bot.pseudonyms import pseudonym
 from bot.stores import TurnRedisLockStore, configuration_errors, create_tracker_table, redis_options
+from bot.tracker_store import PrivateSQLTrackerStore
 from tests.conftest import ROOT, fresh_database
 
 DOMAIN = Domain.from_path(ROOT / "domain.yml")
@@ -43,7 +43,7 @@ def test_by_default_everything_stays_in_memory(monkeypatch):
 
 def test_conversations_are_kept_in_postgresql(monkeypatch, tracker_store_url):
     tracker_store, _ = stores(monkeypatch, TRACKER_STORE_URL=tracker_store_url)
-    assert isinstance(tracker_store, RedactingTrackerStore) and isinstance(tracker_store.inner, SQLTrackerStore)
+    assert isinstance(tracker_store, PrivateSQLTrackerStore)
     tracker = DialogueStateTracker("stores-test", DOMAIN.slots)
     tracker.update_with_events([UserUttered("hello, call me at jane@example.org"), SlotSet("us_state", "OH")], DOMAIN)
     asyncio.run(tracker_store.save(tracker))
