@@ -20,16 +20,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
+from collections import deque
 from contextlib import asynccontextmanager
 from typing import Any, AsyncGenerator, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock import Ticket, TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.exceptions import RasaException
+from redis.exceptions import RedisError
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -145,7 +148,8 @@ class _ServedInTurn:
     right after), or another server wrote the lock back without it (Rasa reads, changes and writes
     the lock in separate steps). Rasa then waits for a turn that never comes, and the person gets no
     answer. Here a message goes ahead as soon as no live ticket is ahead of its own, which is the
-    same order while every ticket is there.
+    same order while every ticket is there. Waiting only reads the lock: expired tickets are dropped
+    when the next ticket is issued or handed back.
     """
 
     async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
@@ -156,24 +160,74 @@ class _ServedInTurn:
             if not any(t.number < ticket and not t.has_expired() for t in lock.tickets):
                 return lock
             await asyncio.sleep(wait_time_in_seconds)
-            self.update_lock(conversation_id)  # type: ignore[attr-defined]
+
+
+# Rasa's lock format (a JSON lock holding JSON tickets), changed in one step on the Redis server: Rasa
+# reads, changes and writes it back in six or seven round trips, and a server writing back a lock it
+# read before another server's change drops that change. ARGV: the time now, then as named.
+_LIVE_TICKETS = """
+local now, live = tonumber(ARGV[1]), {}
+local stored = redis.call('GET', KEYS[1])
+if stored then
+  for _, serialised in ipairs(cjson.decode(stored).tickets) do
+    local ticket = cjson.decode(serialised)
+    if ticket.expires >= now then table.insert(live, ticket) end
+  end
+end
+local function save(tickets)
+  if #tickets == 0 then return redis.call('DEL', KEYS[1]) end
+  local serialised = {}
+  for i, ticket in ipairs(tickets) do serialised[i] = cjson.encode(ticket) end
+  return redis.call('SET', KEYS[1], cjson.encode({conversation_id = ARGV[2], tickets = serialised}))
+end
+"""
+# ARGV[2] conversation id, ARGV[3] lifetime; returns the new ticket and how many live tickets are ahead
+ISSUE_TICKET = _LIVE_TICKETS + """
+local number = 0
+if #live > 0 then number = live[#live].number + 1 end
+table.insert(live, {number = number, expires = now + tonumber(ARGV[3])})
+save(live)
+return {number, #live - 1}
+"""
+# ARGV[2] conversation id, ARGV[3] the ticket served; the lock goes once no live ticket is left
+RETURN_TICKET = _LIVE_TICKETS + """
+local others = {}
+for _, ticket in ipairs(live) do
+  if ticket.number ~= tonumber(ARGV[3]) then table.insert(others, ticket) end
+end
+save(others)
+return #others
+"""
 
 
 class TurnRedisLockStore(_ServedInTurn, RedisLockStore):
-    """Locks in Redis under the conversation's pseudonym (bot/pseudonyms.py), not its id: on SMS the
+    """Rasa's Redis lock store, in two round trips per message (a Lua script to take a ticket, one to
+    hand it back) and under the conversation's pseudonym (bot/pseudonyms.py), not its id: on SMS the
     id is a phone number, and the lock's key and content would hold it while a message is handled."""
 
     def __init__(self, sender_id_key: str, **redis_options: Any) -> None:
         super().__init__(**redis_options)
         self.sender_id_key = sender_id_key
+        self._issue_ticket = self.red.register_script(ISSUE_TICKET)
+        self._return_ticket = self.red.register_script(RETURN_TICKET)
 
     @asynccontextmanager
     async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
                    wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
         # every caller in Rasa (agent, processor, HTTP API) takes the lock through this method
-        async with super().lock(pseudonym(conversation_id, self.sender_id_key), lock_lifetime,
-                                wait_time_in_seconds) as lock:
-            yield lock
+        conversation_id = pseudonym(conversation_id, self.sender_id_key)
+        key = self.key_prefix + conversation_id
+        try:
+            ticket, ahead = self._issue_ticket(keys=[key], args=[time.time(), conversation_id, lock_lifetime])
+        except RedisError as error:
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+        try:
+            if ahead:
+                yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+            else:
+                yield TicketLock(conversation_id, deque([Ticket(ticket, time.time() + lock_lifetime)]))
+        finally:
+            self._return_ticket(keys=[key], args=[time.time(), conversation_id, ticket])
 
 
 class TurnInMemoryLockStore(_ServedInTurn, InMemoryLockStore):

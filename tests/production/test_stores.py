@@ -108,6 +108,31 @@ def test_messages_of_one_conversation_are_still_served_in_turn(lock_store_url):
     assert served == ["first starts", "first ends", "second starts", "second ends"]
 
 
+def test_servers_taking_turns_on_one_conversation_never_hold_it_together(lock_store_url):
+    """Six servers (threads, each with its own store and event loop) send messages of one conversation
+    at once. Rasa reads, changes and writes the lock back in separate steps, so two of them could take
+    the same ticket, or write back a lock without another's; here Redis changes it in one step."""
+    holding, most, served = [0], [0], []
+
+    async def messages(server: int) -> None:
+        store = TurnRedisLockStore(SENDER_ID_KEY, **redis_options(lock_store_url))
+        for message in range(10):
+            async with store.lock("busy-conversation", wait_time_in_seconds=0.01) as lock:
+                holding[0] += 1
+                most[0] = max(most[0], holding[0])
+                assert [t.number for t in lock.tickets if not t.has_expired()]  # Rasa's format, read back
+                await asyncio.sleep(0.002)
+                served.append((server, message))
+                holding[0] -= 1
+
+    with ThreadPoolExecutor(6) as pool:
+        for done in [pool.submit(asyncio.run, asyncio.wait_for(messages(n), 20)) for n in range(6)]:
+            done.result()
+    assert most[0] == 1 and len(served) == 60
+    client = redis.Redis.from_url(lock_store_url.split("?")[0])
+    assert not list(client.scan_iter(f"{lock_store_url.split('key_prefix=')[1]}:lock:*"))  # all handed back
+
+
 def test_servers_starting_together_on_a_fresh_database_create_the_table_once():
     """Without the advisory lock, some of them fail with PostgreSQL's UniqueViolation."""
     with fresh_database("tables_test") as url:
