@@ -7,12 +7,15 @@ own tools and a switch back to Rasa's store all keep working. Three things diffe
   slot values and metadata are redacted (bot/privacy.py) before anything is written.
 - Only what a turn added is redacted and written. Rasa hands the whole conversation to every save;
   redacting it all each time made a turn's cost grow with the conversation.
-- One Core statement per step, compiled once. Rasa's store builds ORM queries for every message and
-  flushes one ORM object per event; with redaction that was a quarter of a production message's CPU
-  in the Rasa server (docs/PRODUCTION.md, "Performance").
+- One round trip to read and one to write, with Core statements compiled once. Rasa's store built
+  ORM queries for every message, flushed one ORM object per event and made seven round trips
+  (BEGIN, SELECT, ROLLBACK to read; BEGIN, COUNT, INSERT, COMMIT to write); with redaction that was
+  a quarter of a production message's CPU in the Rasa server (docs/PRODUCTION.md, "Performance").
 
-Writing appends the events beyond those stored for the conversation's latest session, as Rasa does:
-the lock store makes sure one server at a time handles a conversation.
+Writing appends the events beyond those already stored, as Rasa does: the lock store makes sure one
+server at a time handles a conversation. A tracker this store read knows how many of its events are
+stored; for any other (a new conversation, a copy) the store counts them in the latest session, as
+Rasa does. Each statement is a transaction of its own (autocommit): the write is one INSERT.
 """
 from __future__ import annotations
 
@@ -42,6 +45,7 @@ READ_SESSION = select(EVENTS.c.data).where(_LATEST_SESSION).order_by(EVENTS.c.id
 READ_ALL = select(EVENTS.c.data).where(_CONVERSATION).order_by(EVENTS.c.id)
 COUNT_SESSION = select(func.count()).select_from(EVENTS).where(_LATEST_SESSION)
 EXISTS = select(EVENTS.c.id).where(_CONVERSATION).limit(1)
+STORED = "_events_stored"  # set on the trackers this store reads and writes: how many of their events are stored
 
 
 def _row(sender_id: str, event: Event, data: dict[str, Any]) -> dict[str, Any]:
@@ -63,6 +67,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                  **kwargs: Any) -> None:
         self.key = sender_id_key or key_from_env()  # before connecting: fail fast
         super().__init__(domain=domain, host=host, event_broker=event_broker, **kwargs)
+        self.engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")  # no BEGIN, COMMIT, ROLLBACK
         # loading these takes seconds: the first conversation would wait that long, with the whole worker
         load_redaction_data()
 
@@ -81,15 +86,20 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             stored = connection.execute(query, {"sender_id": pseudonym(sender_id, self.key)}).scalars().all()
         if not stored:
             return None
-        return DialogueStateTracker.from_dict(sender_id, [json.loads(data) for data in stored], self.domain.slots)
+        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(data) for data in stored], self.domain.slots)
+        setattr(tracker, STORED, len(tracker.events))
+        return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         sender_id = pseudonym(tracker.sender_id, self.key)
-        with self.engine.begin() as connection:
-            stored = connection.execute(COUNT_SESSION, {"sender_id": sender_id}).scalar_one()
+        with self.engine.connect() as connection:
+            stored = getattr(tracker, STORED, None)
+            if stored is None:
+                stored = connection.execute(COUNT_SESSION, {"sender_id": sender_id}).scalar_one()
             new = [(event, redact_event(event.as_dict())) for event in itertools.islice(tracker.events, stored, None)]
             if new:
                 connection.execute(EVENTS.insert(), [_row(sender_id, event, data) for event, data in new])
+        setattr(tracker, STORED, len(tracker.events))
         self._publish(sender_id, (data for _, data in new))
 
     def _publish(self, sender_id: str, events: Iterable[dict[str, Any]]) -> None:
