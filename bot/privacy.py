@@ -127,7 +127,16 @@ def _cued_name(doc: Doc, i: int) -> bool:
     return word.istitle() or _word_log_probability().get(word.lower(), -20.0) < RARE_LOWER
 
 
+def _may_hold_a_name(text: str) -> bool:
+    """A name is a capitalised word or follows a cue ("my name is", "call me", "named", ...): a text
+    with neither holds none and needs no tokenising. Most slot values and many messages are such."""
+    lower = text.lower()
+    return lower != text or "name" in lower or "call" in lower
+
+
 def find_names(text: str) -> list[Match]:
+    if not _may_hold_a_name(text):
+        return []
     # lone surrogates (a JSON body may carry "\\udcff") cannot enter spaCy; the same length keeps offsets
     doc = _nlp()(re.sub("[\ud800-\udfff]", "\ufffd", text))
     matches, i = [], 0
