@@ -10,6 +10,7 @@ import re
 from typing import Sequence
 
 from knowledge.language import analyse, content_lemmas
+from knowledge.language import words as _words  # functions below name their word lists `words`
 
 LETTERS = "abcd"
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3}
@@ -28,10 +29,6 @@ COMMANDS = {
                "what was the question", "show the question again", "come again", "once more"),
 }
 _COMMAND_WORDS = {"stop", "quit", "skip", "repeat", "pass", "exit", "cancel"}
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower().replace("’", "'").replace("'", ""))
 
 
 def command(text: str) -> str | None:

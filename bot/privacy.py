@@ -37,6 +37,7 @@ from spacy.tokens import Doc
 
 from knowledge.content import CONTENT_DIR, read_content
 from knowledge.entities import entity_terms
+from knowledge.language import without_surrogates
 
 PLACEHOLDERS = {"email": "[EMAIL]", "phone": "[PHONE]", "address": "[ADDRESS]", "name": "[NAME]"}
 KINDS = tuple(PLACEHOLDERS)  # also the priority when matches overlap
@@ -50,6 +51,7 @@ ADDRESS = re.compile(rf"\b\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Za-z][a-z]*\s+){{1,
                      r"(?:,?\s+(?i:apt|apartment|suite|ste|unit)\.?\s*#?\w+)?")
 
 NAME_CUES = (("my", "name", "is"), ("my", "name", "'s"), ("my", "names"), ("call", "me"), ("named",), ("called",))
+CUE_WORDS = frozenset(cue[1] if cue[0] == "my" else cue[0] for cue in NAME_CUES)  # the word each cue turns on
 HONORIFICS = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "mx", "mx.", "dr", "dr."}
 START_MARGIN = 1.5  # log-probability by which a sentence-initial word must prefer its capitalised form
 RARE_LOWER = -12.0  # a lower-case word after a name cue is a name only when it is this rare
@@ -131,14 +133,14 @@ def _may_hold_a_name(text: str) -> bool:
     """A name is a capitalised word or follows a cue ("my name is", "call me", "named", ...): a text
     with neither holds none and needs no tokenising. Most slot values and many messages are such."""
     lower = text.lower()
-    return lower != text or "name" in lower or "call" in lower
+    return lower != text or any(word in lower for word in CUE_WORDS)
 
 
 def find_names(text: str) -> list[Match]:
     if not _may_hold_a_name(text):
         return []
     # lone surrogates (a JSON body may carry "\\udcff") cannot enter spaCy; the same length keeps offsets
-    doc = _nlp()(re.sub("[\ud800-\udfff]", "\ufffd", text))
+    doc = _nlp()(without_surrogates(text))
     matches, i = [], 0
     while i < len(doc):
         if (_after_cue(doc, i) and _cued_name(doc, i)) or _looks_like_name(doc, i):

@@ -195,8 +195,7 @@ local others = {}
 for _, ticket in ipairs(live) do
   if ticket.number ~= tonumber(ARGV[3]) then table.insert(others, ticket) end
 end
-save(others)
-return #others
+return save(others)
 """
 
 

@@ -28,6 +28,11 @@ def english() -> Language:
     return nlp
 
 
+def words(text: str) -> list[str]:
+    """The lower-case words and numbers of a text, apostrophes dropped ("It's" -> "its")."""
+    return re.findall(r"[a-z0-9]+", text.lower().replace("’", "'").replace("'", ""))
+
+
 def without_surrogates(text: str) -> str:
     """Text with lone surrogates (from broken UTF-8 or JSON escapes such as "\\udcff") replaced by
     U+FFFD, keeping every offset: spaCy cannot encode them and would fail the whole message."""

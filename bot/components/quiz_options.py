@@ -10,7 +10,6 @@ It runs before the crisis safety net, so a danger or suicide phrase still makes 
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, Iterable, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -23,13 +22,14 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.components.crisis_safety_net import CATEGORY_INTENTS
 from bot.components.intents import overrule
 from knowledge.content import read_content
+from knowledge.language import words
 
 CRISIS_INTENTS = set(CATEGORY_INTENTS.values())
 QUIZ_ANSWER = "quiz_answer"
 
 
 def _words(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    return " ".join(words(text))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
