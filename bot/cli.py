@@ -150,16 +150,21 @@ def public_url(env: dict[str, str]) -> str:
     return env.get("RASA_PUBLIC_URL") or f"http://{'127.0.0.1' if host in LOCAL else host}:{port}"
 
 
+def rasa_arguments(env: dict[str, str], model: Path, token: str) -> list[str]:
+    """`rasa run`'s arguments for the Rasa server at RASA_HOST:RASA_PORT."""
+    host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
+    return ["--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            "--interface", host, "--port", port,
+            "--enable-api", f"--auth-token={token}",  # one argument: a random token may start with "-"
+            "--cors", *cors_origins(env)]  # one flag: a repeated --cors keeps only its last origin
+
+
 def rasa_server(env: dict[str, str], model: Path, token: str) -> contextlib._GeneratorContextManager[subprocess.Popen]:
     """The Rasa server: REST and socket.io channels, the messaging channels that are configured in the
     environment (docs/CHANNELS.md), HTTP API only with the token."""
-    host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
     # bot.server is `rasa run` with the security policy (auth required, CORS, size and rate limits)
-    command = [sys.executable, "-m", "bot.server", "--model", str(model), "--endpoints", "endpoints.yml",
-               "--credentials", "credentials.yml", "--interface", host, "--port", port,
-               "--enable-api", "--auth-token", token]
-    command += ["--cors", *cors_origins(env)]  # one flag: a repeated --cors keeps only its last origin
-    return started(command, f"http://127.0.0.1:{port}/", env)
+    command = [sys.executable, "-m", "bot.server", *rasa_arguments(env, model, token)]
+    return started(command, f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}/", env)
 
 
 @contextmanager

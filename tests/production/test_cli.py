@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
-from bot.cli import ROOT, environment, rasa_ports
+from rasa.__main__ import create_argument_parser
+
+from bot.cli import ROOT, environment, rasa_arguments, rasa_ports
 
 
 def test_instances_get_consecutive_ports_from_rasa_port():
@@ -20,3 +23,10 @@ def test_several_workers_without_shared_stores_are_refused_before_anything_start
                             timeout=120)
     assert result.returncode != 0
     assert "SANIC_WORKERS=2 needs TRACKER_STORE_URL and LOCK_STORE_URL" in result.stderr
+
+
+def test_a_random_token_starting_with_a_dash_reaches_the_server_whole():
+    """secrets.token_urlsafe starts with "-" one time in 64; `make run` then failed to start."""
+    arguments = rasa_arguments(environment(), Path("models/assistant.tar.gz"), "-dash-first")
+    args = create_argument_parser().parse_args(["run", *arguments])  # how bot.server reads them
+    assert args.auth_token == "-dash-first" and args.enable_api
