@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import functools
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
-from typing import Any, Callable, Dict, List, Sequence, TypeVar
+from typing import Any, Callable, Dict, Iterator, List, Sequence, TypeVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -30,15 +32,39 @@ from knowledge.search import Hit, parse_query, search
 SOURCE_TABLES = {"law": Law, "publication": Publication, "answer": Answer, "hotline": Hotline}
 logger = logging.getLogger(__name__)
 Run = TypeVar("Run", bound=Callable[[Any, CollectingDispatcher, Tracker, Dict[str, Any]], List[Dict[str, Any]]])
+# The session of the action running now (KnowledgeBase.one_session), if it opened one
+_action_session: ContextVar[Session | None] = ContextVar("knowledge_session", default=None)
 
 
 class KnowledgeBase:
     def __init__(self, engine: Engine):
         self._engine = engine
 
-    def _session(self) -> Session:
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        """The running action's session, or else a session for this one query."""
+        session = _action_session.get()
+        if session is not None:
+            yield session
+            return
+        with self._new_session() as session:
+            yield session
+
+    def _new_session(self) -> Session:
         # Records stay readable after the session closes: the actions only read them.
         return Session(self._engine, future=True, expire_on_commit=False)
+
+    @contextmanager
+    def one_session(self) -> Iterator[None]:
+        """Run every query inside the block in one session: one connection taken from the pool and
+        checked once, the content version read once, each record fetched once. An answer takes
+        several queries, and on PostgreSQL each checkout and check is a round trip of its own."""
+        with self._new_session() as session:
+            token = _action_session.set(session)
+            try:
+                yield
+            finally:
+                _action_session.reset(token)
 
     def law(self, key: str) -> Law | None:
         with self._session() as session:
@@ -158,14 +184,16 @@ def knowledge_base() -> KnowledgeBase:
 
 
 def graceful_when_unreachable(run: Run) -> Run:
-    """An action's `run` that, when the knowledge base cannot be reached, says so with the hotline
-    instead of failing (which would leave the user with no answer)."""
+    """An action's `run` that reads the knowledge base in one session and, when the knowledge base
+    cannot be reached, says so with the hotline instead of failing (which would leave the user with
+    no answer)."""
 
     @functools.wraps(run)
     def guarded(action: Action, dispatcher: CollectingDispatcher, tracker: Tracker,
                 domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         try:
-            return run(action, dispatcher, tracker, domain)
+            with knowledge_base().one_session():
+                return run(action, dispatcher, tracker, domain)
         except SQLAlchemyError as error:
             logger.error("%s: knowledge base unreachable (%s)", action.name(), type(error).__name__)
             dispatcher.messages.clear()  # nothing half-said

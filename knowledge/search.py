@@ -39,8 +39,11 @@ class Hit:
 
 
 def _matcher(session: Session) -> VocabularyMatcher:
-    """The vocabulary matcher for the loaded content, built once per content version."""
-    version = session.execute(select(LoadInfo.content_hash)).scalar_one_or_none() or ""
+    """The vocabulary matcher for the loaded content, built once per content version (which a
+    session reads once)."""
+    if "content_hash" not in session.info:
+        session.info["content_hash"] = session.execute(select(LoadInfo.content_hash)).scalar_one_or_none() or ""
+    version = session.info["content_hash"]
     if version not in _matchers:
         _matchers.clear()
         _matchers[version] = vocabulary_matcher(session.execute(select(VocabularyTerm)).scalars())
