@@ -5,6 +5,7 @@ import asyncio
 import json
 import uuid
 
+import asyncpg
 import pytest
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
@@ -157,6 +158,35 @@ def test_a_turn_redacts_and_writes_only_the_events_it_added(store, raw, monkeypa
     stored = rows(raw, pseudonym(sender, KEY))
     assert stored[:len(stored_before)] == stored_before and len(stored) == len(tracker.events)
     assert "Keisha" not in str(stored)
+
+
+def test_a_turn_is_one_read_and_one_write(tracker_database, domain, monkeypatch):
+    """Rasa's store made seven round trips per message; a new conversation needs no count either."""
+    statements: list[str] = []
+    create_pool = asyncpg.create_pool
+
+    def logged_pool(*args, **kwargs):
+        async def log(connection: asyncpg.Connection) -> None:
+            connection.add_query_logger(lambda query: statements.append(query.query.split()[0]))
+        return create_pool(*args, init=log, **kwargs)
+
+    monkeypatch.setattr(asyncpg, "create_pool", logged_pool)
+    store = sql_store(tracker_database, domain, sender_id_key=KEY)
+    sender = f"privacy-{uuid.uuid4().hex}"
+
+    async def two_turns() -> list[list[str]]:
+        per_turn = []
+        for text in ("hi", "who is at risk?"):
+            statements.clear()
+            tracker = await store.get_or_create_tracker(sender)  # what Rasa does with every message
+            tracker.update_with_events(turn(text, "x"), domain)
+            await store.save(tracker)
+            per_turn.append(list(statements))
+        return per_turn
+
+    first, second = asyncio.run(two_turns())
+    assert first == ["SELECT", "INSERT", "INSERT"]  # nothing stored yet; Rasa saves the new conversation at once
+    assert second == ["SELECT", "INSERT"]
 
 
 def test_rasa_s_own_store_reads_what_is_written(store, tracker_database, domain):
