@@ -26,17 +26,20 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncGenerator, Mapping
 from urllib.parse import parse_qs, urlsplit
 
+import redis.asyncio
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.exceptions import RasaException
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 import bot.action_fallback  # noqa: F401  every Rasa process loads this module through endpoints.yml
+from bot.per_loop import PerLoop
 from bot.pseudonyms import key_from_env, pseudonym
 from bot.tracker_store import PrivateSQLTrackerStore
 
@@ -199,6 +202,10 @@ return save(others)
 """
 
 
+async def _scripts(client: redis.asyncio.Redis) -> tuple[AsyncScript, AsyncScript]:
+    return client.register_script(ISSUE_TICKET), client.register_script(RETURN_TICKET)
+
+
 class TurnRedisLockStore(_ServedInTurn, RedisLockStore):
     """Rasa's Redis lock store, in two round trips per message (a Lua script to take a ticket, one to
     hand it back) and under the conversation's pseudonym (bot/pseudonyms.py), not its id: on SMS the
@@ -207,8 +214,13 @@ class TurnRedisLockStore(_ServedInTurn, RedisLockStore):
     def __init__(self, sender_id_key: str, **redis_options: Any) -> None:
         super().__init__(**redis_options)
         self.sender_id_key = sender_id_key
-        self._issue_ticket = self.red.register_script(ISSUE_TICKET)
-        self._return_ticket = self.red.register_script(RETURN_TICKET)
+        # Rasa's client (self.red) blocks the event loop for each round trip; taking and handing back
+        # a ticket, twice per message, goes through an asyncio client with the same settings.
+        settings = self.red.connection_pool.connection_kwargs
+        self._scripts = PerLoop(lambda: _scripts(redis.asyncio.Redis(
+            host=settings["host"], port=settings["port"], db=settings["db"], username=settings.get("username"),
+            password=settings.get("password"), ssl=redis_options.get("use_ssl", False),
+            socket_timeout=settings.get("socket_timeout"))))
 
     @asynccontextmanager
     async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
@@ -217,7 +229,8 @@ class TurnRedisLockStore(_ServedInTurn, RedisLockStore):
         conversation_id = pseudonym(conversation_id, self.sender_id_key)
         key = self.key_prefix + conversation_id
         try:
-            ticket, ahead = self._issue_ticket(keys=[key], args=[time.time(), conversation_id, lock_lifetime])
+            issue_ticket, return_ticket = await self._scripts.get()
+            ticket, ahead = await issue_ticket(keys=[key], args=[time.time(), conversation_id, lock_lifetime])
         except RedisError as error:
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
         try:
@@ -226,7 +239,7 @@ class TurnRedisLockStore(_ServedInTurn, RedisLockStore):
             else:
                 yield TicketLock(conversation_id, deque([Ticket(ticket, time.time() + lock_lifetime)]))
         finally:
-            self._return_ticket(keys=[key], args=[time.time(), conversation_id, ticket])
+            await return_ticket(keys=[key], args=[time.time(), conversation_id, ticket])
 
 
 class TurnInMemoryLockStore(_ServedInTurn, InMemoryLockStore):

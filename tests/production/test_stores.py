@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Awaitable
 
 import pytest
 import redis
@@ -70,6 +72,56 @@ def test_locks_are_kept_in_redis_under_their_own_prefix_and_a_pseudonym(monkeypa
     assert list(held) == [f"{prefix}:lock:{pseudonym(phone, SENDER_ID_KEY)}".encode()]
     assert phone.encode() not in b"".join(held.values())
     assert not list(client.scan_iter(f"{prefix}:lock:*"))  # deleted once the message is handled
+
+
+async def ticks_while(waiting: Awaitable[Any], seconds: float) -> tuple[int, Any]:
+    """How often a 10 ms timer fired on this event loop while `waiting` ran (about `seconds` long),
+    and what it returned: a Sanic worker serves its other conversations only while the loop turns."""
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticking = asyncio.ensure_future(tick())
+    await asyncio.sleep(0.05)
+    started, result = ticks, await waiting
+    ticking.cancel()
+    return ticks - started, result
+
+
+def test_a_worker_goes_on_with_other_conversations_while_postgresql_answers(monkeypatch, tracker_store_url):
+    """A conversation read waits behind a table lock for 1 s; the worker's event loop keeps turning."""
+    tracker_store, _ = stores(monkeypatch, TRACKER_STORE_URL=tracker_store_url)
+    asyncio.run(tracker_store.save(DialogueStateTracker.from_events("waits", [UserUttered("hi")], DOMAIN.slots)))
+    engine = sa.create_engine(tracker_store_url, future=True)
+    with engine.connect() as holder:
+        holder.execute(sa.text("LOCK TABLE events IN ACCESS EXCLUSIVE MODE"))  # until the rollback a second later
+        release = threading.Timer(1.0, holder.rollback)
+        release.start()
+        try:
+            ticks, tracker = asyncio.run(ticks_while(tracker_store.retrieve("waits"), 1.0))
+        finally:
+            release.join()
+    engine.dispose()
+    assert tracker.latest_message.text == "hi"
+    assert ticks >= 40  # a read that blocked the loop (psycopg2, as in Rasa's store) lets it turn about once
+
+
+def test_a_worker_goes_on_with_other_conversations_while_redis_answers(lock_store_url):
+    """Redis pauses every client for 1 s while a lock is taken; the worker's event loop keeps turning."""
+    lock_store = TurnRedisLockStore(SENDER_ID_KEY, **redis_options(lock_store_url))
+    client = redis.Redis.from_url(lock_store_url.split("?")[0])
+
+    async def take_the_lock() -> bool:
+        client.execute_command("CLIENT", "PAUSE", 1000, "ALL")  # this client's own command is not held
+        async with lock_store.lock("paused"):
+            return True
+
+    ticks, taken = asyncio.run(ticks_while(take_the_lock(), 1.0))
+    assert taken and ticks >= 40
 
 
 def test_a_message_whose_turn_expired_while_it_waited_is_still_answered(lock_store_url):
