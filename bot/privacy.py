@@ -5,8 +5,9 @@ persistent tracker store is configured, it (bot/tracker_store.py) runs every eve
 `redact_event`, which replaces phone numbers, email addresses, street addresses and personal names
 in user text, entities, slot values and message metadata with placeholders ([PHONE], [EMAIL],
 [ADDRESS], [NAME]) before anything is written. The model still sees the message as typed: only
-what is stored changes. Bot messages are stored as sent, so the vetted hotline numbers in them stay
-intact; vetted numbers a user types are kept too (they are public numbers, not personal data).
+what is stored changes. Bot messages, and the slot holding the rest of a long answer, are stored as
+sent, so the vetted hotline numbers in them stay intact; vetted numbers a user types are kept too
+(they are public numbers, not personal data).
 
 Names are found without a pretrained model (docs/PRIVACY.md has the measured precision/recall):
 - after "my name is", "my name's", "call me", "named", "called": the next word, even in lower case;
@@ -49,6 +50,11 @@ STREET_TYPES = (r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|C
                 r"Terrace|Ter|Circle|Cir|Highway|Hwy|Parkway|Pkwy|Trail|Trl")
 ADDRESS = re.compile(rf"\b\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Za-z][a-z]*\s+){{1,3}}(?i:{STREET_TYPES})\b\.?"
                      r"(?:,?\s+(?i:apt|apartment|suite|ste|unit)\.?\s*#?\w+)?")
+
+# Slots that hold only the assistant's own vetted text, set by actions alone (a `custom` mapping in
+# domain.yml, checked by tests/privacy/test_redaction.py): stored as sent, like the bot messages they
+# continue. Redacting the rest of a long answer cost 2 ms a message and changed nothing personal.
+ASSISTANT_TEXT_SLOTS = frozenset({"more_text"})
 
 NAME_CUES = (("my", "name", "is"), ("my", "name", "'s"), ("my", "names"), ("call", "me"), ("named",), ("called",))
 CUE_WORDS = frozenset(cue[1] if cue[0] == "my" else cue[0] for cue in NAME_CUES)  # the word each cue turns on
@@ -205,7 +211,7 @@ def redact_event(event: dict[str, Any]) -> dict[str, Any]:
                                    "metadata": redact_value(parse_data.get("metadata")),
                                    "entities": _redact_entities(parse_data.get("entities") or [])}
         return event
-    if kind == "slot":
+    if kind == "slot" and event.get("name") not in ASSISTANT_TEXT_SLOTS:
         return {**event, "value": redact_value(event.get("value"))}
     if kind == "entities":
         return {**event, "entities": _redact_entities(event.get("entities") or [])}

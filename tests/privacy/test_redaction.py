@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 import bot.privacy
-from bot.privacy import evaluate, find_names, redact, redact_event, vetted_numbers
+from bot.privacy import ASSISTANT_TEXT_SLOTS, evaluate, find_names, redact, redact_event, vetted_numbers
 from tests.conftest import ROOT
 
 HERE = Path(__file__).parent
@@ -51,6 +51,18 @@ def test_bot_messages_are_stored_as_sent():
 def test_slot_values_of_any_shape_are_redacted():
     event = {"event": "slot", "name": "notes", "value": ["my name is Ana", {"email": "ana@example.org"}, 3]}
     assert redact_event(event)["value"] == ["my name is [NAME]", {"email": "[EMAIL]"}, 3]
+
+
+def test_the_rest_of_a_long_answer_is_stored_as_sent_and_only_actions_can_set_it():
+    """The `more_text` slot holds the assistant's own vetted text. Were any slot mapping to fill it
+    from a message, user text would be stored unredacted: the domain must keep it action-only."""
+    answer = "Polaris reports that Maria's trafficker... Call 1-888-373-7888 or 555-201-3344."
+    for name in ASSISTANT_TEXT_SLOTS:
+        event = {"event": "slot", "name": name, "value": answer}
+        assert redact_event(event) == event
+    slots = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["slots"]
+    assert slots.keys() >= ASSISTANT_TEXT_SLOTS
+    assert all(m["type"] == "custom" for name in ASSISTANT_TEXT_SLOTS for m in slots[name]["mappings"])
 
 
 def test_long_and_odd_text_is_handled():
