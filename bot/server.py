@@ -5,7 +5,8 @@ serving at once, so there is no place to add middleware from outside. serve_appl
 `server_listeners` (callbacks it registers on the app before serving), which `rasa run` does not
 expose. This module parses exactly `rasa run`'s command line with Rasa's own parser, applies the
 policy to the arguments, and runs Rasa's `run` command with one listener that installs the
-middleware in every worker (and one that rate-limits socket.io). No Rasa code is patched or copied.
+middleware in every worker (and ones that give a message that cannot be handled a last-resort answer,
+bot/last_resort.py, and rate-limit socket.io). No Rasa code is patched or copied.
 It also hands Rasa only the messaging channels whose variables are set (bot/channels/credentials.py).
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bot import last_resort
 from bot.channels import credentials as channel_credentials
 from bot.security import DEFAULT_REQUEST_MAX_SIZE, check_policy, cors_origins, install, limit_socketio
 
@@ -44,7 +46,9 @@ def main(argv: list[str]) -> None:
     os.environ["RASA_CORS_ORIGINS"] = " ".join(args.cors or [])  # the workers check socket.io's origin with it
     check_policy(args.enable_api, args.auth_token, args.jwt_secret, args.cors or [])
 
-    args.server_listeners = [(install, "before_server_start"), (limit_socketio, "after_server_start")]
+    # after_server_start: the agent is loaded by then. The rate limit wraps the last resort.
+    args.server_listeners = [(install, "before_server_start"), (last_resort.install, "after_server_start"),
+                             (limit_socketio, "after_server_start")]
 
     # what `rasa` does before running a command (telemetry stays off: RASA_TELEMETRY_ENABLED=false)
     configure_logging_and_warnings(args.loglevel, args.logging_config_file, warn_only_once=True,

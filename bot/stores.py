@@ -41,7 +41,7 @@ from sqlalchemy.exc import OperationalError
 import bot.action_fallback  # noqa: F401  every Rasa process loads this module through endpoints.yml
 from bot.per_loop import PerLoop
 from bot.pseudonyms import key_from_env, pseudonym
-from bot.tracker_store import PrivateSQLTrackerStore
+from bot.tracker_store import CONNECT_TIMEOUT, PrivateSQLTrackerStore
 
 TRACKER_STORE_URL = "TRACKER_STORE_URL"
 LOCK_STORE_URL = "LOCK_STORE_URL"
@@ -220,7 +220,7 @@ class TurnRedisLockStore(_ServedInTurn, RedisLockStore):
         self._scripts = PerLoop(lambda: _scripts(redis.asyncio.Redis(
             host=settings["host"], port=settings["port"], db=settings["db"], username=settings.get("username"),
             password=settings.get("password"), ssl=redis_options.get("use_ssl", False),
-            socket_timeout=settings.get("socket_timeout"))))
+            socket_timeout=settings.get("socket_timeout"), socket_connect_timeout=CONNECT_TIMEOUT)))
 
     @asynccontextmanager
     async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,

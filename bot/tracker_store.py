@@ -51,6 +51,9 @@ INSERT = ("INSERT INTO events (sender_id, type_name, timestamp, intent_name, act
 # set on the trackers this store reads, creates and writes: how many of their events are stored
 STORED = "_events_stored"
 POOL_SIZE = 10  # connections per Sanic worker at most; a message holds one for a statement at a time
+# Seconds to connect, and for a statement: an unreachable database fails the message soon enough for the
+# last-resort answer (bot/last_resort.py) to matter, rather than after asyncpg's 60 s
+CONNECT_TIMEOUT, STATEMENT_TIMEOUT = 5, 10
 
 
 def _row(sender_id: str, event: Event, data: dict[str, Any]) -> tuple[Any, ...]:
@@ -93,7 +96,8 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name != "postgresql":
             raise RasaException(f"{type(self).__name__} needs PostgreSQL, not {self.engine.dialect.name}")
         dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self._pool = PerLoop(lambda: asyncpg.create_pool(dsn, min_size=1, max_size=POOL_SIZE, reset=_no_reset))
+        self._pool = PerLoop(lambda: asyncpg.create_pool(dsn, min_size=1, max_size=POOL_SIZE, reset=_no_reset,
+                                                         timeout=CONNECT_TIMEOUT, command_timeout=STATEMENT_TIMEOUT))
         # loading these takes seconds: the first conversation would wait that long, with the whole worker
         load_redaction_data()
 

@@ -36,7 +36,8 @@ def on_postgresql(postgresql_engine, monkeypatch):
     (ActionAnswerTopic(), "what are the signs of labor trafficking?", "ask_signs"),
     (ActionFindPublications(), "guides for caseworkers on labor trafficking", "find_publications"),
 ])
-def test_an_answer_takes_one_connection_and_reads_the_content_version_at_most_once(on_postgresql, run, action, text, intent):
+def test_an_answer_takes_one_connection_and_reads_the_content_version_at_most_once(on_postgresql, run, action,
+                                                                                   text, intent):
     """Several queries make an answer; on PostgreSQL each checkout is a round trip to check the
     connection, and each content-version read another."""
     run(action, text, intent)  # the first run also builds the vocabulary matcher

@@ -176,10 +176,10 @@ def test_a_turn_is_one_read_and_one_write(tracker_database, domain, monkeypatch)
 
     async def two_turns() -> list[list[str]]:
         per_turn = []
-        for text in ("hi", "who is at risk?"):
+        for message in ("hi", "who is at risk?"):
             statements.clear()
             tracker = await store.get_or_create_tracker(sender)  # what Rasa does with every message
-            tracker.update_with_events(turn(text, "x"), domain)
+            tracker.update_with_events(turn(message, "x"), domain)
             await store.save(tracker)
             per_turn.append(list(statements))
         return per_turn

@@ -10,17 +10,22 @@ import os
 import random
 import signal
 import subprocess
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
+import redis
 import requests
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bot.cli import action_server, assistant, environment, free_port, rasa_server, train
 from bot.pseudonyms import pseudonym
+from tests.conftest import POSTGRES_URL
+from tests.production.conftest import REDIS_URL
 
 pytestmark = pytest.mark.e2e
 TOKEN = "reliability-test-token"
@@ -71,6 +76,59 @@ def test_with_the_knowledge_base_unreachable_questions_get_the_hotline(model):
             assert "can't look that up right now" in reply and HOTLINE in reply, (question, reply)
         crisis = say(url, "he took my phone and wont let me leave", "nokb-crisis")
         assert "911" in crisis and HOTLINE in crisis
+
+
+@contextmanager
+def outage_switches(tracker_database: str, redis_url: str) -> Iterator[tuple[Callable[[bool], None], str, str]]:
+    """(set_down, TRACKER_STORE_URL, LOCK_STORE_URL) of a database and a Redis user that `set_down(True)`
+    makes unreachable (open connections cut, new ones refused) and `set_down(False)` brings back."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", future=True)
+    redis_admin = redis.Redis.from_url(redis_url)
+    user, password, prefix = f"outage{os.urandom(4).hex()}", os.urandom(8).hex(), f"outage{os.urandom(4).hex()}"
+    redis_admin.acl_setuser(user, enabled=True, passwords=[f"+{password}"], keys=[f"{prefix}*"], commands=["+@all"])
+    database = make_url(tracker_database).database
+
+    def set_down(down: bool) -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f"ALTER DATABASE {database} ALLOW_CONNECTIONS {'false' if down else 'true'}"))
+            if down:
+                connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"),
+                                   {"d": database})
+        redis_admin.acl_setuser(user, enabled=not down, passwords=[f"+{password}"], keys=[f"{prefix}*"],
+                                commands=["+@all"])
+        if down:
+            redis_admin.client_kill_filter(user=user)
+
+    parts = urlsplit(redis_url)
+    try:
+        yield (set_down, tracker_database,
+               f"redis://{user}:{password}@{parts.hostname}:{parts.port}{parts.path}?key_prefix={prefix}")
+    finally:
+        set_down(False)
+        redis_admin.acl_deluser(user)
+        admin.dispose()
+
+
+def test_with_the_conversation_stores_down_crisis_answers_still_come(model, sqlite_engine, tracker_store_url):
+    """PostgreSQL (conversations) and Redis (locks) become unreachable while the server runs: a crisis
+    message still gets its answer, any other message the hotline; both come back by themselves."""
+    with outage_switches(tracker_store_url, REDIS_URL) as (set_down, tracker_store, lock_store):
+        env = environment(ACTION_PORT=str(free_port()), RASA_PORT=str(free_port()),
+                          KB_DATABASE_URL=str(sqlite_engine.url), TRACKER_STORE_URL=tracker_store,
+                          LOCK_STORE_URL=lock_store, SANIC_WORKERS="2", SENDER_ID_KEY="outage-test-sender-id-key")
+        with assistant(env, model, TOKEN):
+            url = f"http://127.0.0.1:{env['RASA_PORT']}"
+            assert "employer" in say(url, "what are the signs of labor trafficking?", "outage")
+            set_down(True)
+            for message, expected in [("I am in danger", ["911", HOTLINE, "233733"]),
+                                      ("he took my ID and won't let me leave", ["911", HOTLINE]),
+                                      ("i want to kill myself", ["988"]),
+                                      ("what are the signs of labor trafficking?", ["911", HOTLINE, "233733"])]:
+                for sender in ("outage", "outage-new"):  # a conversation under way, and a new one
+                    reply = say(url, message, sender)
+                    assert all(number in reply for number in expected), (message, reply)
+            set_down(False)
+            assert "employer" in say(url, "what are the signs of labor trafficking?", "outage-after")
 
 
 class Production:
