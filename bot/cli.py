@@ -140,8 +140,10 @@ def started(command: list[str], ready_url: str, env: dict[str, str]) -> Iterator
 
 def action_server(env: dict[str, str]) -> contextlib._GeneratorContextManager[subprocess.Popen]:
     port = env["ACTION_PORT"]
+    # Only the Rasa servers beside it call the action server, which has no authentication: rasa-sdk
+    # would listen on every interface unless SANIC_HOST says otherwise.
     return started([sys.executable, "-m", "bot.action_server", "--port", port],
-                   f"http://127.0.0.1:{port}/health", env)
+                   f"http://127.0.0.1:{port}/health", {"SANIC_HOST": "127.0.0.1", **env})
 
 
 def public_url(env: dict[str, str]) -> str:

@@ -36,6 +36,7 @@ class Server:
     url: str
     log: Path
     started: float
+    ports: dict[str, int]
 
     def post(self, body: bytes | None = None, json: object = None, **headers: str) -> requests.Response:
         return requests.post(f"{self.url}/webhooks/rest/webhook", data=body, json=json, headers=headers, timeout=120)
@@ -73,7 +74,8 @@ def server(tmp_path_factory, content) -> Iterator[Server]:
     with output_to(log):
         servers.__enter__()
     try:
-        yield Server(f"http://127.0.0.1:{env['RASA_PORT']}", log, started)
+        yield Server(f"http://127.0.0.1:{env['RASA_PORT']}", log, started,
+                     {"rasa": int(env["RASA_PORT"]), "actions": int(env["ACTION_PORT"])})
     finally:
         servers.__exit__(None, None, None)
 
@@ -83,6 +85,24 @@ def texts(response: requests.Response) -> str:
 
 
 # --- bad input on the public REST channel ---
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses of the TCP sockets listening on `port` (IPv4 and IPv6, from /proc/net)."""
+    found = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+def test_both_servers_listen_on_the_loopback_interface_only(server):
+    """The action server has no authentication; rasa-sdk listens on every interface by default."""
+    for name, port in server.ports.items():
+        assert listening_addresses(port) == {"0100007F"}, name  # 127.0.0.1, as /proc/net/tcp writes it
+
 
 def test_a_10000_character_message_gets_a_helpful_reply(server):
     message = ("I think a girl in my class is being controlled by an older boyfriend who buys her things. " * 120)
