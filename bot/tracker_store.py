@@ -29,8 +29,9 @@ from typing import Any, Iterable
 import asyncpg
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.shared.utils.common import all_subclasses
@@ -121,9 +122,14 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         setattr(tracker, STORED, len(tracker.events))
         return tracker
 
-    def init_tracker(self, sender_id: str) -> DialogueStateTracker:
-        # Rasa creates a tracker only for a conversation of which a read found nothing stored
-        tracker = super().init_tracker(sender_id)
+    async def create_tracker(self, sender_id: str, append_action_listen: bool = True) -> DialogueStateTracker:
+        """A new conversation, which Rasa creates only when a read found nothing stored. Rasa's store
+        writes it at once; here the first turn's save writes it with the rest, one round trip instead
+        of two, and a conversation that never gets a message (a look-up through the HTTP API) is not
+        stored at all."""
+        tracker = self.init_tracker(sender_id)
+        if append_action_listen:
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
         setattr(tracker, STORED, 0)
         return tracker
 
