@@ -97,6 +97,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name != "postgresql":
             raise RasaException(f"{type(self).__name__} needs PostgreSQL, not {self.engine.dialect.name}")
         dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.engine.dispose()  # it made the table; it reconnects for keys(), and holds no idle connection till then
         self._pool = PerLoop(lambda: asyncpg.create_pool(dsn, min_size=1, max_size=POOL_SIZE, reset=_no_reset,
                                                          timeout=CONNECT_TIMEOUT, command_timeout=STATEMENT_TIMEOUT))
         # loading these takes seconds: the first conversation would wait that long, with the whole worker
@@ -117,7 +118,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         stored = await pool.fetch(query, pseudonym(sender_id, self.key))
         if not stored:
             return None
-        events = [event for (data,) in stored if (event := EVENT_TYPES.event(json.loads(data)))]
+        events = [event for event in (EVENT_TYPES.event(json.loads(data)) for (data,) in stored) if event is not None]
         tracker = DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
         setattr(tracker, STORED, len(tracker.events))
         return tracker
