@@ -41,3 +41,39 @@ def test_stories(model, tmp_path):
     failed = tmp_path / "failed_test_stories.yml"
     details = failed.read_text(encoding="utf-8") if failed.exists() else (result.stdout + result.stderr)[-3000:]
     assert result.returncode == 0, details
+
+
+def test_every_intent_is_answered_by_a_rule_anywhere(model):
+    """The dialogue is rules only (config.yml has no TEDPolicy): each intent, at the start of a
+    conversation and when it interrupts a quiz or a drill, gets its rule's action, never the fallback
+    that RulePolicy predicts where no rule applies."""
+    from rasa.core.agent import Agent
+    from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected, ActiveLoop, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    agent = Agent.load(str(model))
+    start = [ActionExecuted("action_session_start"), ActionExecuted("action_listen")]
+
+    def in_form(intent: str, form: str, slot: str) -> list:
+        return [*start, UserUttered("/" + intent, {"name": intent}), ActionExecuted(f"action_{intent}"),
+                ActionExecuted(form), ActiveLoop(form), SlotSet("requested_slot", slot),
+                ActionExecuted("action_listen")]
+
+    contexts = {"start": start, "quiz": in_form("start_quiz", "quiz_form", "quiz_answer"),
+                "drill": in_form("start_drill", "drill_form", "drill_answer")}
+    predicted = {}
+    for context, events in contexts.items():
+        for intent in [*agent.domain.intents, "nlu_fallback"]:
+            if intent in ("quiz_answer", "quiz_control") and context != "start":
+                continue  # the form takes these (tests/test_stories_quiz.yml)
+            turn = [UserUttered("x", {"name": intent})]
+            if context != "start":  # the form found nothing to fill: the rules decide
+                turn.append(ActionExecutionRejected(f"{context}_form"))
+            tracker = DialogueStateTracker.from_events("s", [*events, *turn], agent.domain.slots)
+            action, prediction = agent.processor.predict_next_with_tracker_if_should(tracker)
+            predicted[context, intent] = (action.name(), prediction.policy_name)
+    assert {key: value for key, value in predicted.items()
+            if value[1] != "RulePolicy" or value[0] == "action_default_fallback"} == {}
+    assert predicted["start", "crisis"][0] == "utter_crisis"
+    assert predicted["quiz", "crisis"][0] == predicted["drill", "suicidal"][0] == "action_deactivate_loop"
+    assert predicted["quiz", "ask_signs"][0] == "action_answer_topic"
