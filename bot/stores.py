@@ -18,6 +18,7 @@ pseudonyms for the keys) in the subclasses below.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import time
@@ -31,7 +32,9 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
+from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
@@ -41,7 +44,7 @@ from sqlalchemy.exc import OperationalError
 import bot.action_fallback  # noqa: F401  every Rasa process loads this module through endpoints.yml
 from bot.per_loop import PerLoop
 from bot.pseudonyms import key_from_env, pseudonym
-from bot.tracker_store import CONNECT_TIMEOUT, PrivateSQLTrackerStore
+from bot.tracker_store import CONNECT_TIMEOUT, EVENT_TYPES, PrivateSQLTrackerStore
 
 TRACKER_STORE_URL = "TRACKER_STORE_URL"
 LOCK_STORE_URL = "LOCK_STORE_URL"
@@ -94,12 +97,24 @@ def _check(env: Mapping[str, str]) -> None:
         raise RasaException("; ".join(errors))
 
 
+class MemoryTrackerStore(InMemoryTrackerStore):
+    """Rasa's in-memory store (the default), rebuilding the events of each read with the table of event
+    types (bot/tracker_store.py) instead of Rasa's search among every subclass of Event for each one."""
+
+    def deserialise_tracker(self, sender_id: str, serialised_tracker: str | bytes) -> DialogueStateTracker:
+        dialogue = json.loads(serialised_tracker)
+        events = [event for event in map(EVENT_TYPES.event, dialogue["events"]) if event is not None]
+        tracker = self.init_tracker(sender_id)
+        tracker.recreate_from_dialogue(Dialogue(dialogue["name"], events))
+        return tracker
+
+
 def tracker_store_from_env(domain: Domain | None = None, event_broker: EventBroker | None = None,
                            env: Mapping[str, str] = os.environ) -> TrackerStore:
     _check(env)
     url = env.get(TRACKER_STORE_URL)
     if not url:
-        return InMemoryTrackerStore(domain or Domain.empty(), event_broker)
+        return MemoryTrackerStore(domain or Domain.empty(), event_broker)
     # Creates the `events` table when missing; waits for the database while it starts up. What is
     # written has phone numbers, emails, addresses and names redacted, and pseudonyms for conversation
     # ids (bot/tracker_store.py).

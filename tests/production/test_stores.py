@@ -14,7 +14,7 @@ from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.core.utils import AvailableEndpoints
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
@@ -41,6 +41,22 @@ def stores(monkeypatch: pytest.MonkeyPatch, **env: str) -> tuple[TrackerStore, L
 def test_by_default_everything_stays_in_memory(monkeypatch):
     tracker_store, lock_store = stores(monkeypatch)
     assert isinstance(tracker_store, InMemoryTrackerStore) and isinstance(lock_store, InMemoryLockStore)
+
+
+def test_the_in_memory_store_hands_back_what_it_was_given(monkeypatch):
+    tracker_store, _ = stores(monkeypatch)
+    tracker = DialogueStateTracker("memory-test", DOMAIN.slots)
+    tracker.update_with_events([
+        ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+        UserUttered("quiz me", {"name": "start_quiz", "confidence": 0.9},
+                    [{"entity": "us_state", "value": "OH", "start": 0, "end": 4}]),
+        ActionExecuted("quiz_form"), ActiveLoop("quiz_form"), SlotSet("us_state", "OH"),
+        BotUttered("Question 1", {"buttons": [{"title": "A", "payload": "A"}]})], DOMAIN)
+    asyncio.run(tracker_store.save(tracker))
+    stored = asyncio.run(tracker_store.retrieve("memory-test"))
+    assert list(stored.events) == list(tracker.events)
+    assert stored.current_slot_values() == tracker.current_slot_values()
+    assert stored.active_loop_name == "quiz_form"
 
 
 def test_conversations_are_kept_in_postgresql(monkeypatch, tracker_store_url):
