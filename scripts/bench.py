@@ -289,6 +289,16 @@ def report(results: list[Result], rounds: int, repeats: int, seconds: float, loa
                      f"The whole machine's CPU per message: production {production.cpu_ms['machine']:.1f} ms at "
                      f"{production.cores_busy:.2f} cores busy, default {default.cpu_ms['machine']:.1f} ms at "
                      f"{default.cores_busy:.2f}")
+        # The default's one worker is bounded by the Rasa server's CPU per message, production by the
+        # whole machine's: on a small machine the ratio is set by how much of a message is Rasa's.
+        cores, rasa_ms, machine_ms = os.cpu_count() or 1, default.cpu_ms["rasa"], production.cpu_ms["machine"]
+        lines += [] if cores < 2 else [
+                  "", f"What the CPU figures allow: the default's one worker answers at most 1000 / {rasa_ms:.1f} ms "
+                  f"= {1000 / rasa_ms:.1f} msg/s, production at most {cores} cores × 1000 / {machine_ms:.1f} ms = "
+                  f"{cores * 1000 / machine_ms:.1f} msg/s, {cores * rasa_ms / machine_ms:.2f} ×. On {cores} cores, "
+                  f"{1.5} × needs the Rasa server's CPU per message to be about {1.5 / (cores - 1.5):.0f} times "
+                  "everything else a production message costs the machine (action server, PostgreSQL, Redis, the "
+                  "load generator, the kernel): the cheaper the model, the lower the ratio."]
     if {"production-1-worker", "production"} <= by_name.keys():
         lines += ["", f"Scaling out (not a target): production with two workers against one, at {top} concurrent: "
                   f"{repeats(ratios('production', 'production-1-worker'))}."]
