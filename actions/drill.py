@@ -99,6 +99,10 @@ class ValidateDrillForm(FormValidationAction):
 
     def validate_drill_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[str, Any]:
+        if value is None:
+            # Not a reply: action_start_drill cleared the slot (see ValidateQuizForm); the form asks
+            # the first question instead of answering it.
+            return {"drill_answer": None}
         state = dict(tracker.get_slot("drill") or {})
         questions = state.get("questions") or []
         index = state.get("index", 0)

@@ -179,6 +179,10 @@ class ValidateQuizForm(FormValidationAction):
 
     def validate_quiz_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[str, Any]:
+        if value is None:
+            # Not a reply: action_start_quiz cleared the slot, and Rasa's form hands every slot set since
+            # the user's message to this validation. The form then asks the first question.
+            return {"quiz_answer": None}
         quiz = dict(tracker.get_slot("quiz") or {})
         item = current_question(quiz)
         if item is None:

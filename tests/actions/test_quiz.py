@@ -132,6 +132,22 @@ def test_an_unclear_reply_asks_again_and_repeat_shows_the_same_question(validate
     assert messages == [] and over is None and after["index"] == 0
 
 
+def test_the_slot_cleared_when_a_quiz_or_drill_starts_is_not_taken_for_a_reply(validate, domain):
+    """Rasa hands the start action's cleared slot (None) to the form's validation before the first
+    question: it must neither be called unclear nor answered with the model answer."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from tests.actions.conftest import tracker
+
+    messages, result = validate(quiz_state(["commercial_sex_act"]), None)
+    assert messages == [] and result == {"quiz_answer": None}
+    dispatcher = CollectingDispatcher()
+    state = {"questions": ["drill_pstsfa_missing"], "index": 0, "answered": False}
+    result = ValidateDrillForm().validate_drill_answer(None, dispatcher, tracker("drill me", slots={"drill": state}),
+                                                       domain)
+    assert dispatcher.messages == [] and result == {"drill_answer": None}
+
+
 def test_stopping_midway_scores_what_was_answered(validate, run):
     state = quiz_state(["commercial_sex_act", "jvta_fund", "awareness_day"])
     _, state, _ = answer(validate, state, "b")

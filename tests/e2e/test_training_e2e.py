@@ -47,7 +47,7 @@ def test_a_new_staff_member_finishes_a_five_question_quiz(servers, content):
     first = servers.say("quiz me", sender)
     assert "5 questions" in first[0]["text"] and "bot" in first[0]["text"]
     reply = "\n".join(m.get("text", "") for m in first)
-    assert "Question 1 of 5" in reply
+    assert "Question 1 of 5" in reply and "didn't catch" not in reply  # nothing typed yet to misread
     assert [b["payload"] for b in first[-1]["buttons"]][-3:] == ["skip", "repeat", "stop"]
     item, seen = asked(reply, content), []
     for number in range(1, 6):
@@ -110,6 +110,13 @@ def test_a_drill_on_laws(servers, content):
     assert f"Model answer: {drill.model_answer}" in shown and "Source:" in shown and "Another question?" in shown
     assert "Question 2 of" in servers.reply("next", sender)
     assert "end of the drill" in servers.reply("stop", sender)
+
+
+def test_a_drill_starts_with_its_first_question_not_its_answer(servers, content):
+    reply = servers.reply("drill me", "drill-any")
+    assert "Question 1 of" in reply and "Model answer" not in reply
+    [drill] = [d for d in content.drills if d.question in reply]
+    assert f"Model answer: {drill.model_answer}" in servers.reply("call the hotline and law enforcement", "drill-any")
 
 
 def test_a_crisis_mid_quiz_is_answered_with_the_action_server_down(servers):
