@@ -148,6 +148,12 @@ def test_the_slot_cleared_when_a_quiz_or_drill_starts_is_not_taken_for_a_reply(v
     assert dispatcher.messages == [] and result == {"drill_answer": None}
 
 
+def test_a_quiz_form_that_ran_without_a_quiz_ends_with_a_reply(run):
+    messages, events = run(ActionFinishQuiz(), slots={"quiz": None})
+    assert [m["response"] for m in messages] == ["utter_no_quiz_running"]
+    assert {e["name"]: e["value"] for e in events} == {"quiz": None, "quiz_answer": None}
+
+
 def test_stopping_midway_scores_what_was_answered(validate, run):
     state = quiz_state(["commercial_sex_act", "jvta_fund", "awareness_day"])
     _, state, _ = answer(validate, state, "b")

@@ -76,6 +76,9 @@ def test_with_the_knowledge_base_unreachable_questions_get_the_hotline(model):
             assert "can't look that up right now" in reply and HOTLINE in reply, (question, reply)
         crisis = say(url, "he took my phone and wont let me leave", "nokb-crisis")
         assert "911" in crisis and HOTLINE in crisis
+        # training mode: the quiz cannot start, and the reply it then takes for an answer is not met with silence
+        assert HOTLINE in say(url, "quiz me", "nokb-quiz")
+        assert "no quiz is running" in say(url, "A", "nokb-quiz")
 
 
 @contextmanager
