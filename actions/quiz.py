@@ -218,10 +218,8 @@ class ActionFinishQuiz(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         quiz = tracker.get_slot("quiz") or {}
-        if not quiz.get("questions"):
-            # The form ran without a quiz (its start failed, say with the knowledge base down): the
-            # reply it took for an answer still gets one, not silence.
+        if quiz.get("questions"):
+            dispatcher.utter_message(text=score(quiz), buttons=AFTER_BUTTONS)
+        else:  # the form ran without a quiz (its start failed, say with the knowledge base down)
             dispatcher.utter_message(response="utter_no_quiz_running")
-            return [SlotSet("quiz", None), SlotSet("quiz_answer", None)]
-        dispatcher.utter_message(text=score(quiz), buttons=AFTER_BUTTONS)
         return [SlotSet("quiz", None), SlotSet("quiz_answer", None)]

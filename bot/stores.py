@@ -103,9 +103,8 @@ class MemoryTrackerStore(InMemoryTrackerStore):
 
     def deserialise_tracker(self, sender_id: str, serialised_tracker: str | bytes) -> DialogueStateTracker:
         dialogue = json.loads(serialised_tracker)
-        events = [event for event in map(EVENT_TYPES.event, dialogue["events"]) if event is not None]
         tracker = self.init_tracker(sender_id)
-        tracker.recreate_from_dialogue(Dialogue(dialogue["name"], events))
+        tracker.recreate_from_dialogue(Dialogue(dialogue["name"], EVENT_TYPES.events(dialogue["events"])))
         return tracker
 
 

@@ -72,6 +72,10 @@ class _EventTypes(dict):
         cls = self.get(data.get("event"))
         return cls._from_parameters(data) if cls else Event.from_parameters(data)  # Rasa's way for the rest
 
+    def events(self, stored: Iterable[dict[str, Any]]) -> list[Event]:
+        """Serialised events rebuilt, leaving out those Rasa cannot rebuild either (as Rasa does)."""
+        return [event for event in map(self.event, stored) if event is not None]
+
 
 EVENT_TYPES = _EventTypes()
 
@@ -118,7 +122,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         stored = await pool.fetch(query, pseudonym(sender_id, self.key))
         if not stored:
             return None
-        events = [event for event in (EVENT_TYPES.event(json.loads(data)) for (data,) in stored) if event is not None]
+        events = EVENT_TYPES.events(json.loads(data) for (data,) in stored)
         tracker = DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
         setattr(tracker, STORED, len(tracker.events))
         return tracker
