@@ -12,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from knowledge.db import make_engine
@@ -191,9 +191,20 @@ def graceful_when_unreachable(run: Run) -> Run:
     @functools.wraps(run)
     def guarded(action: Action, dispatcher: CollectingDispatcher, tracker: Tracker,
                 domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        try:
+        def answer() -> List[Dict[str, Any]]:
             with knowledge_base().one_session():
                 return run(action, dispatcher, tracker, domain)
+
+        try:
+            try:
+                return answer()
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                # The database restarted since the pooled connections were opened: SQLAlchemy has
+                # dropped them all, and the actions only read, so running again is safe.
+                dispatcher.messages.clear()
+                return answer()
         except SQLAlchemyError as error:
             logger.error("%s: knowledge base unreachable (%s)", action.name(), type(error).__name__)
             dispatcher.messages.clear()  # nothing half-said

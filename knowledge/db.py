@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Engine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = PROJECT_ROOT / "var" / "knowledge.db"
+IDLE_BEFORE_PING = 10.0  # seconds a pooled connection may rest before it is checked on its next use
 
 
 def database_url() -> str:
@@ -19,7 +21,7 @@ def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, pool_pre_ping=True)
+    engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         # pysqlite opens transactions lazily and not for DDL; let SQLAlchemy issue BEGIN itself so a
         # whole load, DDL included, is one transaction that rolls back together.
@@ -30,5 +32,32 @@ def make_engine(url: str | None = None) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin(connection):  # type: ignore[no-untyped-def]
             connection.exec_driver_sql("BEGIN")
+    else:
+        _ping_after_idle(engine)
 
     return engine
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it has rested IDLE_BEFORE_PING seconds.
+
+    A database restart or an idle timeout leaves the pool with dead connections, and SQLAlchemy's
+    pool_pre_ping finds them by a round trip before every use: under load, a tenth of the action
+    server's time, for connections that were in use milliseconds before. A dead connection found in
+    use makes SQLAlchemy replace the whole pool, and the actions retry once (actions/repository.py).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _rested_since(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        if time.monotonic() - record.info.get("idle_since", time.monotonic()) < IDLE_BEFORE_PING:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.dbapi.Error:  # not a disconnection the dialect knows: do not trust it either
+            alive = False
+        if not alive:
+            raise exc.DisconnectionError("a rested connection no longer answers")  # the pool connects anew
