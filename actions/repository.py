@@ -176,11 +176,7 @@ def _words(text: str) -> frozenset[str]:
 @lru_cache(maxsize=1)
 def knowledge_base() -> KnowledgeBase:
     """The knowledge base at KB_DATABASE_URL, shared by every action in this process."""
-    engine = make_engine()
-    if engine.dialect.name == "postgresql":
-        # The actions only read, a query at a time: no BEGIN and ROLLBACK round trips around each
-        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return KnowledgeBase(engine)
+    return KnowledgeBase(make_engine(autocommit=True))  # the actions only read, a query at a time
 
 
 def graceful_when_unreachable(run: Run) -> Run:

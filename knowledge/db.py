@@ -17,11 +17,15 @@ def database_url() -> str:
     return os.environ.get("KB_DATABASE_URL") or f"sqlite:///{DEFAULT_DATABASE}"
 
 
-def make_engine(url: str | None = None) -> Engine:
+def make_engine(url: str | None = None, *, autocommit: bool = False) -> Engine:
+    """`autocommit`: on PostgreSQL, no transaction around statements, for a reader whose queries stand
+    alone (no BEGIN and ROLLBACK round trips). Set here for the engine's every connection, not as an
+    execution option, which SQLAlchemy would set and reset at each checkout."""
     url = url or database_url()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True)
+    options = {"isolation_level": "AUTOCOMMIT"} if autocommit and not url.startswith("sqlite") else {}
+    engine = create_engine(url, future=True, **options)
     if engine.dialect.name == "sqlite":
         # pysqlite opens transactions lazily and not for DDL; let SQLAlchemy issue BEGIN itself so a
         # whole load, DDL included, is one transaction that rolls back together.
