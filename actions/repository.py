@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, Iterator, List, Sequence, TypeVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from knowledge.db import make_engine
 from knowledge.language import analyse, content_lemmas
 from knowledge.schema import (
     Answer,
+    Base,
     Drill,
     Hotline,
     Law,
@@ -27,18 +28,50 @@ from knowledge.schema import (
     StateReportingLine,
     VocabularyTerm,
 )
-from knowledge.search import Hit, parse_query, search
+from knowledge.search import Hit, content_version, parse_query, search
 
 SOURCE_TABLES = {"law": Law, "publication": Publication, "answer": Answer, "hotline": Hotline}
 logger = logging.getLogger(__name__)
+Record = TypeVar("Record", bound=Base)
 Run = TypeVar("Run", bound=Callable[[Any, CollectingDispatcher, Tracker, Dict[str, Any]], List[Dict[str, Any]]])
 # The session of the action running now (KnowledgeBase.one_session), if it opened one
 _action_session: ContextVar[Session | None] = ContextVar("knowledge_session", default=None)
 
 
+class _Records:
+    """Every record the actions look up, as loaded at one content version.
+
+    The knowledge base is a few hundred short entries that change only when an editor loads new
+    content, and an answer looks up several of them: read once per version and kept here, they cost
+    a dictionary look-up instead of a query (on PostgreSQL a round trip, and most of the action
+    server's time). Full-text search, whose questions are as many as the people asking, still goes
+    to the database. The records are shared between actions, which only read them."""
+
+    def __init__(self, session: Session) -> None:
+        def ordered(entity: type[Base], *order: Any) -> list[Any]:
+            return list(session.execute(select(entity).order_by(*order)).scalars())
+
+        self.laws: list[Law] = ordered(Law, Law.kind.desc(), Law.name)  # statutes, then guidance
+        self.hotlines: list[Hotline] = ordered(Hotline, Hotline.name)
+        self.answers: list[Answer] = ordered(Answer, Answer.position)
+        self.terms: list[VocabularyTerm] = ordered(VocabularyTerm, VocabularyTerm.label)
+        self.scenarios: list[Scenario] = ordered(Scenario, Scenario.position)
+        self.drills: list[Drill] = ordered(Drill, Drill.position)
+        everything = [*self.laws, *self.hotlines, *self.answers, *self.terms, *self.scenarios, *self.drills,
+                      *ordered(Publication), *ordered(StateReportingLine)]
+        # by class and primary key, as session.get finds them
+        self.by_key: dict[type[Base], dict[tuple[Any, ...], Any]] = {}
+        for record in everything:
+            self.by_key.setdefault(type(record), {})[inspect(record).identity] = record
+
+    def get(self, entity: type[Record], *key: Any) -> Record | None:
+        return self.by_key.get(entity, {}).get(key)
+
+
 class KnowledgeBase:
     def __init__(self, engine: Engine):
         self._engine = engine
+        self._loaded: tuple[str, _Records] | None = None  # (content version, its records)
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -57,8 +90,7 @@ class KnowledgeBase:
     @contextmanager
     def one_session(self) -> Iterator[None]:
         """Run every query inside the block in one session: one connection taken from the pool and
-        checked once, the content version read once, each record fetched once. An answer takes
-        several queries, and on PostgreSQL each checkout and check is a round trip of its own."""
+        the content version read once. On PostgreSQL each checkout and query is a round trip."""
         with self._new_session() as session:
             token = _action_session.set(session)
             try:
@@ -66,18 +98,22 @@ class KnowledgeBase:
             finally:
                 _action_session.reset(token)
 
-    def law(self, key: str) -> Law | None:
+    def _records(self) -> _Records:
+        """The records of the loaded content: read again only when a load changed the content."""
         with self._session() as session:
-            return session.get(Law, key)
+            version = content_version(session)
+            if self._loaded is None or self._loaded[0] != version:
+                self._loaded = (version, _Records(session))
+            return self._loaded[1]
+
+    def law(self, key: str) -> Law | None:
+        return self._records().get(Law, key)
 
     def laws(self) -> list[Law]:
-        with self._session() as session:
-            return list(session.execute(select(Law).order_by(Law.kind.desc(), Law.name)).scalars())
+        return list(self._records().laws)
 
     def answers(self, topic: str) -> list[Answer]:
-        with self._session() as session:
-            query = select(Answer).where(Answer.topic == topic).order_by(Answer.position)
-            return list(session.execute(query).scalars())
+        return [a for a in self._records().answers if a.topic == topic]
 
     def best_answer(self, topic: str, question: str, subtopics: Sequence[str] = ()) -> Answer | None:
         """The answer on `topic` that best fits the question.
@@ -109,9 +145,8 @@ class KnowledgeBase:
         return bool(query.topics or query.audiences or query.types or set(query.free_terms) - generic)
 
     def publications(self, keys: Sequence[str]) -> list[Publication]:
-        with self._session() as session:
-            found = {p.key: p for p in session.execute(select(Publication).where(Publication.key.in_(keys))).scalars()}
-        return [found[k] for k in keys if k in found]
+        records = self._records()
+        return [p for p in (records.get(Publication, k) for k in keys) if p is not None]
 
     def find_publications(self, words: str, *, topic: str | None = None, audience: str | None = None,
                           pub_type: str | None = None, offset: int = 0, limit: int = 3) -> list[Publication]:
@@ -121,46 +156,33 @@ class KnowledgeBase:
         return self.publications([hit.key for hit in hits])
 
     def hotlines_for(self, situation: str) -> list[Hotline]:
-        with self._session() as session:
-            hotlines = session.execute(select(Hotline).order_by(Hotline.name)).scalars()
-            return [h for h in hotlines if situation in h.situations]
+        return [h for h in self._records().hotlines if situation in h.situations]
 
     def state_line(self, abbr: str) -> StateReportingLine | None:
-        with self._session() as session:
-            return session.get(StateReportingLine, abbr.upper())
+        return self._records().get(StateReportingLine, abbr.upper())
 
     def terms(self, facet: str) -> list[VocabularyTerm]:
-        with self._session() as session:
-            query = select(VocabularyTerm).where(VocabularyTerm.facet == facet).order_by(VocabularyTerm.label)
-            return list(session.execute(query).scalars())
+        return [t for t in self._records().terms if t.facet == facet]
 
     def label(self, facet: str, key: str | None) -> str | None:
-        if not key:
-            return None
-        with self._session() as session:
-            term = session.get(VocabularyTerm, (facet, key))
+        term = self._records().get(VocabularyTerm, facet, key) if key else None
         return term.label if term else None
 
     def scenarios(self) -> list[Scenario]:
-        with self._session() as session:
-            return list(session.execute(select(Scenario).order_by(Scenario.position)).scalars())
+        return list(self._records().scenarios)
 
     def scenario(self, key: str) -> Scenario | None:
-        with self._session() as session:
-            return session.get(Scenario, key)
+        return self._records().get(Scenario, key)
 
     def drills(self) -> list[Drill]:
-        with self._session() as session:
-            return list(session.execute(select(Drill).order_by(Drill.position)).scalars())
+        return list(self._records().drills)
 
     def drill(self, key: str) -> Drill | None:
-        with self._session() as session:
-            return session.get(Drill, key)
+        return self._records().get(Drill, key)
 
     def entry(self, kind: str, key: str) -> Law | Publication | Answer | Hotline | None:
         """The entry a scenario or drill names as its source (kind: law | publication | answer | hotline)."""
-        with self._session() as session:
-            return session.get(SOURCE_TABLES[kind], key)
+        return self._records().get(SOURCE_TABLES[kind], key)
 
     def search(self, words: str, *, kinds: Sequence[str], limit: int = 3) -> list[Hit]:
         with self._session() as session:

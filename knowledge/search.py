@@ -38,12 +38,17 @@ class Hit:
     score: float
 
 
-def _matcher(session: Session) -> VocabularyMatcher:
-    """The vocabulary matcher for the loaded content, built once per content version (which a
-    session reads once)."""
+def content_version(session: Session) -> str:
+    """The hash of the loaded content (knowledge/content.py), read once per session: what is built
+    from the content is built again when a load changes it."""
     if "content_hash" not in session.info:
         session.info["content_hash"] = session.execute(select(LoadInfo.content_hash)).scalar_one_or_none() or ""
-    version = session.info["content_hash"]
+    return str(session.info["content_hash"])
+
+
+def _matcher(session: Session) -> VocabularyMatcher:
+    """The vocabulary matcher for the loaded content, built once per content version."""
+    version = content_version(session)
     if version not in _matchers:
         _matchers.clear()
         _matchers[version] = vocabulary_matcher(session.execute(select(VocabularyTerm)).scalars())

@@ -9,9 +9,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import Pool
 
 import knowledge.db
+from actions.laws import ActionExplainLaw
 from actions.publications import ActionFindPublications
 from actions.repository import knowledge_base
 from actions.topics import ActionAnswerTopic
+from knowledge.content import read_content
+from knowledge.db import make_engine
+from knowledge.loader import load
 from tests.conftest import POSTGRES_URL
 
 
@@ -36,22 +40,42 @@ def on_postgresql(postgresql_engine, monkeypatch):
     knowledge_base.cache_clear()
 
 
-@pytest.mark.parametrize("action, text, intent", [
-    (ActionAnswerTopic(), "what are the signs of labor trafficking?", "ask_signs"),
-    (ActionFindPublications(), "guides for caseworkers on labor trafficking", "find_publications"),
+@pytest.mark.parametrize("action, text, intent, searches", [
+    (ActionAnswerTopic(), "what are the signs of labor trafficking?", "ask_signs", 0),
+    (ActionFindPublications(), "guides for caseworkers on labor trafficking", "find_publications", 1),
 ])
-def test_an_answer_takes_one_connection_and_reads_the_content_version_at_most_once(on_postgresql, run, action,
-                                                                                   text, intent):
-    """Several queries make an answer; on PostgreSQL a checkout may be a round trip to check the
-    connection (after a rest), and each content-version read is another."""
-    run(action, text, intent)  # the first run also builds the vocabulary matcher
+def test_an_answer_reads_the_content_version_and_searches_nothing_else(on_postgresql, run, action, text,
+                                                                       intent, searches):
+    """After the first answer, the records an answer looks up come from memory: on the database, one
+    connection, the content version and any full-text search, each a round trip."""
+    run(action, text, intent)  # the first run reads the records and builds the vocabulary matcher
     on_postgresql.clear()
     messages, _ = run(action, text, intent)
 
     assert messages and messages[0]["text"]
+    statements = [sql for sql in on_postgresql if sql != "checkout"]
     assert on_postgresql.count("checkout") == 1
-    assert sum("load_info" in sql for sql in on_postgresql) <= 1
-    assert len(on_postgresql) > 3  # several queries went over that one connection
+    assert sum("load_info" in sql for sql in statements) == 1
+    assert sum("FROM documents" in sql for sql in statements) == searches
+    assert len(statements) == 1 + searches
+
+
+def test_an_answer_after_a_load_gives_the_new_content(content_dir, tmp_path, monkeypatch, run):
+    """An editor's load reaches the next answer, without a restart of the action server."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'kb.db'}")
+    load(engine, read_content(content_dir))
+    monkeypatch.setenv("KB_DATABASE_URL", str(engine.url))
+    knowledge_base.cache_clear()
+    before, _ = run(ActionExplainLaw(), "what is the TVPA?", "ask_law", {"law": "tvpa"})
+    laws = content_dir / "laws.yml"
+    laws.write_text(laws.read_text(encoding="utf-8").replace("summary: >-", "summary: >-\n      Edited.", 1),
+                    encoding="utf-8")
+    load(engine, read_content(content_dir))
+
+    after, _ = run(ActionExplainLaw(), "what is the TVPA?", "ask_law", {"law": "tvpa"})
+
+    assert "Edited." not in before[0]["text"]
+    assert "Edited." in after[0]["text"]
 
 
 def cut_the_pooled_connection() -> None:
