@@ -20,6 +20,7 @@ def classify(net: CrisisSafetyNet, text: str, classifier_said: str = "ask_capabi
     "I am in danger", "im in danger", "he wont let me leave", "i cant leave the house",
     "my boss took my passport", "he says i owe him", "hes makin me work for free", "they're selling me",
     "help!!", "she is forcing me to do stuff with guys", "im scared", "if i run they'll hurt my brother",
+    "my boss watches me 24/7", "they watchin me 24/7",
 ])
 def test_danger_phrases_become_crisis(net, text):
     message = classify(net, text)
