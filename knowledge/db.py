@@ -57,7 +57,8 @@ def _ping_after_idle(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _alive(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
-        if time.monotonic() - record.info.get("idle_since", time.monotonic()) < IDLE_BEFORE_PING:
+        idle_since = record.info.get("idle_since")  # None: a new connection, never used
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING:
             return
         try:
             alive = engine.dialect.do_ping(dbapi_connection)
