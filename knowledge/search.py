@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from knowledge.language import VocabularyMatcher, analyse, content_lemmas, tag_token
-from knowledge.loader import PG_VECTOR, TAG_FACETS, vocabulary_matcher
+from knowledge.loader import TAG_FACETS, vocabulary_matcher
 from knowledge.schema import LoadInfo, VocabularyTerm
 
 KINDS = ("publication", "answer", "law", "hotline")
@@ -103,10 +103,9 @@ def search(
         filters.append("documents_fts MATCH :match")
         params["match"] = " OR ".join(f'"{term}"' for term in query.terms)
     elif dialect == "postgresql":
-        vector = PG_VECTOR.replace("documents.", "d.")
         source = "documents d"
-        score = f"ts_rank({vector}, to_tsquery('simple', :match))"
-        filters.append(f"({vector}) @@ to_tsquery('simple', :match)")
+        score = "ts_rank(d.search_vector, to_tsquery('simple', :match))"
+        filters.append("d.search_vector @@ to_tsquery('simple', :match)")
         params["match"] = " | ".join(query.terms)
     else:
         raise RuntimeError(f"search supports SQLite and PostgreSQL, not {dialect}")

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
+from knowledge.loader import PG_VECTOR
 from knowledge.search import parse_query, search
 
 
@@ -71,3 +73,24 @@ def test_order_is_deterministic_and_pages_do_not_overlap(engine):
 def test_nonsense_and_punctuation_do_not_break_search(engine):
     assert top(engine, "zzzz qqqq") == []
     assert isinstance(top(engine, 'what "about" OR NEAR( * - ; DROP TABLE documents'), list)
+
+
+def test_postgresql_searches_the_vectors_stored_at_load(postgresql_engine):
+    """Each document's vector is computed once, when content is loaded; a search that built it
+    again for every matching document cost most of the knowledge base's CPU per message."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(postgresql_engine, "before_cursor_execute", record)
+    try:
+        assert top(postgresql_engine, "signs of labor trafficking")
+    finally:
+        event.remove(postgresql_engine, "before_cursor_execute", record)
+    searches = [s for s in statements if "ts_rank" in s]
+    assert searches and not any("to_tsvector" in s for s in searches)
+    with postgresql_engine.connect() as connection:
+        stale = connection.execute(text(
+            f"SELECT count(*) FROM documents WHERE search_vector IS DISTINCT FROM ({PG_VECTOR})")).scalar_one()
+    assert stale == 0
