@@ -25,6 +25,9 @@ import rasa.core.actions.forms as rasa_forms
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.shared.core.events import Event
 from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.action_endpoint import KeptAliveEndpoint
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel
@@ -54,6 +57,10 @@ def _response_validator() -> Any:
 
 
 class ActionWithFallback(RemoteAction):
+    def __init__(self, name: str, action_endpoint: EndpointConfig | None) -> None:
+        # connections to the action server kept open between calls (bot/action_endpoint.py)
+        super().__init__(name, KeptAliveEndpoint.of(action_endpoint) if action_endpoint else None)
+
     def _validate_action_result(self, result: Dict[str, Any]) -> bool:
         if jsonschema.exceptions.best_match(_response_validator().iter_errors(result)) is None:
             return True

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from bot import last_resort
+from bot.action_endpoint import close_sessions
 from bot.channels import credentials as channel_credentials
 from bot.security import DEFAULT_REQUEST_MAX_SIZE, check_policy, cors_origins, install, limit_socketio
 
@@ -48,7 +49,7 @@ def main(argv: list[str]) -> None:
 
     # after_server_start: the agent is loaded by then. The rate limit wraps the last resort.
     args.server_listeners = [(install, "before_server_start"), (last_resort.install, "after_server_start"),
-                             (limit_socketio, "after_server_start")]
+                             (limit_socketio, "after_server_start"), (close_sessions, "after_server_stop")]
 
     # what `rasa` does before running a command (telemetry stays off: RASA_TELEMETRY_ENABLED=false)
     configure_logging_and_warnings(args.loglevel, args.logging_config_file, warn_only_once=True,

@@ -20,12 +20,16 @@ from tests.conftest import ROOT
 DOMAIN = Domain.from_path(ROOT / "domain.yml")
 
 
-def run_action(url: str) -> list:
+async def run_in_loop(url: str) -> list:
     tracker = DialogueStateTracker("fallback-test", DOMAIN.slots)
     tracker.update(UserUttered("what are the signs?"))
     action = ActionWithFallback("action_answer_topic", EndpointConfig(url=url))
     nlg = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
-    return asyncio.run(action.run(CollectingOutputChannel(), nlg, tracker, DOMAIN))
+    return await action.run(CollectingOutputChannel(), nlg, tracker, DOMAIN)
+
+
+def run_action(url: str) -> list:
+    return asyncio.run(run_in_loop(url))
 
 
 def test_no_action_server_gets_the_hotline():
@@ -55,6 +59,24 @@ def test_a_dropped_connection_is_tried_once_more():
     with serving(drops_the_first) as url:
         events = run_action(url)
     assert len(calls) == 2 and [e.text for e in events] == ["the answer"]
+
+
+def test_actions_share_open_connections_to_the_action_server():
+    """Rasa alone opens a connection per action; the calls of one worker (one event loop) reuse them."""
+    peers = []
+
+    async def answer(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername"))
+        return web.json_response({"events": [], "responses": [{"text": "the answer"}]})
+
+    async def one_after_another(url: str) -> list[list]:
+        return [await run_in_loop(url) for _ in range(3)]
+
+    with serving(answer) as url:
+        answers = asyncio.run(one_after_another(url))
+        run_action(url)  # a new event loop: a new connection, the old one closed with its loop
+    assert [[e.text for e in events] for events in answers] == [["the answer"]] * 3
+    assert len(set(peers[:3])) == 1 and peers[3] != peers[0]
 
 
 class serving:  # noqa: N801  used like a function: `with serving(handler) as url`
