@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import choice, formatting
 from actions.quiz import focus, seeded_random
-from actions.repository import knowledge_base
+from actions.repository import graceful_when_unreachable, knowledge_base, reads_in_one_session
 from knowledge.language import analyse, content_lemmas
 from knowledge.schema import Drill
 
@@ -52,6 +52,7 @@ class ActionStartDrill(Action):
     def name(self) -> str:
         return "action_start_drill"
 
+    @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         label, wanted = focus(tracker)
         drills = knowledge_base().drills()
@@ -75,6 +76,7 @@ class ActionAskDrillAnswer(Action):
     def name(self) -> str:
         return "action_ask_drill_answer"
 
+    @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         state = tracker.get_slot("drill") or {}
         questions = state.get("questions") or []
@@ -97,6 +99,7 @@ class ValidateDrillForm(FormValidationAction):
     def name(self) -> str:
         return "validate_drill_form"
 
+    @reads_in_one_session
     def validate_drill_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[str, Any]:
         if value is None:

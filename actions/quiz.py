@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import choice, formatting
-from actions.repository import knowledge_base
+from actions.repository import graceful_when_unreachable, knowledge_base, reads_in_one_session
 from actions.slots import latest_entities, latest_entity
 from knowledge.schema import Scenario
 
@@ -136,6 +136,7 @@ class ActionStartQuiz(Action):
     def name(self) -> str:
         return "action_start_quiz"
 
+    @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         label, wanted = focus(tracker)
         scenarios = knowledge_base().scenarios()
@@ -159,6 +160,7 @@ class ActionAskQuizAnswer(Action):
     def name(self) -> str:
         return "action_ask_quiz_answer"
 
+    @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         quiz = tracker.get_slot("quiz") or {}
         item = current_question(quiz)
@@ -177,6 +179,7 @@ class ValidateQuizForm(FormValidationAction):
     def name(self) -> str:
         return "validate_quiz_form"
 
+    @reads_in_one_session
     def validate_quiz_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[str, Any]:
         if value is None:
@@ -216,6 +219,7 @@ class ActionFinishQuiz(Action):
     def name(self) -> str:
         return "action_finish_quiz"
 
+    @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         quiz = tracker.get_slot("quiz") or {}
         if quiz.get("questions"):

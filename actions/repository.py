@@ -34,6 +34,7 @@ SOURCE_TABLES = {"law": Law, "publication": Publication, "answer": Answer, "hotl
 logger = logging.getLogger(__name__)
 Record = TypeVar("Record", bound=Base)
 Run = TypeVar("Run", bound=Callable[[Any, CollectingDispatcher, Tracker, Dict[str, Any]], List[Dict[str, Any]]])
+Validate = TypeVar("Validate", bound=Callable[..., Dict[str, Any]])
 # The session of the action running now (KnowledgeBase.one_session), if it opened one
 _action_session: ContextVar[Session | None] = ContextVar("knowledge_session", default=None)
 
@@ -230,3 +231,16 @@ def graceful_when_unreachable(run: Run) -> Run:
             return []
 
     return guarded  # type: ignore[return-value]
+
+
+def reads_in_one_session(validate: Validate) -> Validate:
+    """A form's slot validation (`validate_<slot>`) reading the knowledge base in one session, as
+    graceful_when_unreachable does for an action's `run`. A knowledge base that cannot be reached is
+    left to Rasa's side (bot/action_fallback.py), which sends the hotline message."""
+
+    @functools.wraps(validate)
+    def in_one_session(*args: Any, **kwargs: Any) -> Dict[str, Any]:
+        with knowledge_base().one_session():
+            return validate(*args, **kwargs)
+
+    return in_one_session  # type: ignore[return-value]

@@ -3,6 +3,7 @@ and a connection the server cut (a restart) costs no answer."""
 from __future__ import annotations
 
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -11,11 +12,14 @@ from sqlalchemy.pool import Pool
 import knowledge.db
 from actions.laws import ActionExplainLaw
 from actions.publications import ActionFindPublications
+from actions.quiz import ActionAskQuizAnswer, ValidateQuizForm
 from actions.repository import knowledge_base
 from actions.topics import ActionAnswerTopic
 from knowledge.content import read_content
 from knowledge.db import make_engine
 from knowledge.loader import load
+from tests.actions.conftest import tracker
+from tests.actions.test_quiz import quiz_state
 from tests.conftest import POSTGRES_URL
 
 
@@ -58,6 +62,22 @@ def test_an_answer_reads_the_content_version_and_searches_nothing_else(on_postgr
     assert sum("load_info" in sql for sql in statements) == 1
     assert sum("FROM documents" in sql for sql in statements) == searches
     assert len(statements) == 1 + searches
+
+
+def test_a_quiz_turn_reads_the_content_version_once(on_postgresql, run, domain):
+    """The quiz's question and its feedback (the scenario, its source, the source's publications)
+    each read the knowledge base in one session: one connection, one content-version read."""
+    state = quiz_state([scenario.key for scenario in read_content().scenarios[:2]])
+    run(ActionAskQuizAnswer(), slots={"quiz": state})  # the first run reads the records
+    on_postgresql.clear()
+    messages, _ = run(ActionAskQuizAnswer(), slots={"quiz": state})
+    dispatcher = CollectingDispatcher()
+    result = ValidateQuizForm().validate_quiz_answer("b", dispatcher, tracker("b", slots={"quiz": state}), domain)
+
+    assert messages and dispatcher.messages and result["quiz"]["index"] == 1
+    statements = [sql for sql in on_postgresql if sql != "checkout"]
+    assert on_postgresql.count("checkout") == 2 and len(statements) == 2
+    assert all("load_info" in sql for sql in statements)
 
 
 def test_an_answer_after_a_load_gives_the_new_content(content_dir, tmp_path, monkeypatch, run):
