@@ -34,7 +34,7 @@ SOURCE_TABLES = {"law": Law, "publication": Publication, "answer": Answer, "hotl
 logger = logging.getLogger(__name__)
 Record = TypeVar("Record", bound=Base)
 Run = TypeVar("Run", bound=Callable[[Any, CollectingDispatcher, Tracker, Dict[str, Any]], List[Dict[str, Any]]])
-Validate = TypeVar("Validate", bound=Callable[..., Dict[str, Any]])
+Reads = TypeVar("Reads", bound=Callable[..., Any])
 # The session of the action running now (KnowledgeBase.one_session), if it opened one
 _action_session: ContextVar[Session | None] = ContextVar("knowledge_session", default=None)
 
@@ -202,28 +202,38 @@ def knowledge_base() -> KnowledgeBase:
     return KnowledgeBase(make_engine(autocommit=True))  # the actions only read, a query at a time
 
 
+def reads_in_one_session(reads: Reads) -> Reads:
+    """`reads` (an action's `run`, a form's `validate_<slot>`) with every knowledge-base query it makes
+    in one session. Used alone on a form's validation, a knowledge base that cannot be reached is left
+    to Rasa's side (bot/action_fallback.py), which sends the hotline message."""
+
+    @functools.wraps(reads)
+    def in_one_session(*args: Any, **kwargs: Any) -> Any:
+        with knowledge_base().one_session():
+            return reads(*args, **kwargs)
+
+    return in_one_session  # type: ignore[return-value]
+
+
 def graceful_when_unreachable(run: Run) -> Run:
     """An action's `run` that reads the knowledge base in one session and, when the knowledge base
     cannot be reached, says so with the hotline instead of failing (which would leave the user with
     no answer)."""
+    in_one_session = reads_in_one_session(run)
 
     @functools.wraps(run)
     def guarded(action: Action, dispatcher: CollectingDispatcher, tracker: Tracker,
                 domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        def answer() -> List[Dict[str, Any]]:
-            with knowledge_base().one_session():
-                return run(action, dispatcher, tracker, domain)
-
         try:
             try:
-                return answer()
+                return in_one_session(action, dispatcher, tracker, domain)
             except DBAPIError as error:
                 if not error.connection_invalidated:
                     raise
                 # The database restarted since the pooled connections were opened: SQLAlchemy has
                 # dropped them all, and the actions only read, so running again is safe.
                 dispatcher.messages.clear()
-                return answer()
+                return in_one_session(action, dispatcher, tracker, domain)
         except SQLAlchemyError as error:
             logger.error("%s: knowledge base unreachable (%s)", action.name(), type(error).__name__)
             dispatcher.messages.clear()  # nothing half-said
@@ -232,15 +242,3 @@ def graceful_when_unreachable(run: Run) -> Run:
 
     return guarded  # type: ignore[return-value]
 
-
-def reads_in_one_session(validate: Validate) -> Validate:
-    """A form's slot validation (`validate_<slot>`) reading the knowledge base in one session, as
-    graceful_when_unreachable does for an action's `run`. A knowledge base that cannot be reached is
-    left to Rasa's side (bot/action_fallback.py), which sends the hotline message."""
-
-    @functools.wraps(validate)
-    def in_one_session(*args: Any, **kwargs: Any) -> Dict[str, Any]:
-        with knowledge_base().one_session():
-            return validate(*args, **kwargs)
-
-    return in_one_session  # type: ignore[return-value]

@@ -14,6 +14,7 @@ runs once more.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import aiohttp
@@ -27,19 +28,6 @@ _Key = tuple[asyncio.AbstractEventLoop, str, str]
 _sessions: dict[_Key, tuple[aiohttp.ClientSession, asyncio.Task[None]]] = {}
 
 
-class _Borrowed:
-    """`async with` a kept session: Rasa's request() closes the session it gets at the end; this one stays."""
-
-    def __init__(self, session: aiohttp.ClientSession) -> None:
-        self.session = session
-
-    async def __aenter__(self) -> aiohttp.ClientSession:
-        return self.session
-
-    async def __aexit__(self, *_: Any) -> None:
-        pass
-
-
 class KeptAliveEndpoint(EndpointConfig):
     """An EndpointConfig whose requests share this event loop's session (Rasa's request() is unchanged)."""
 
@@ -48,7 +36,8 @@ class KeptAliveEndpoint(EndpointConfig):
         return cls(endpoint.url, endpoint.params, endpoint.headers, endpoint.basic_auth, endpoint.token,
                    endpoint.token_name, endpoint.cafile, **endpoint.kwargs)
 
-    def session(self) -> _Borrowed:  # type: ignore[override]
+    def session(self) -> contextlib.nullcontext[aiohttp.ClientSession]:  # type: ignore[override]
+        # Rasa's request() closes the session it gets at the end of `async with`; a kept one stays open
         loop = asyncio.get_running_loop()
         # the session carries the endpoint's headers and credentials, as Rasa's would
         key = (loop, repr(sorted(self.headers.items())), repr(self.basic_auth))
@@ -60,7 +49,7 @@ class KeptAliveEndpoint(EndpointConfig):
                 headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
                 connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_SECONDS))
             kept = _sessions[key] = session, loop.create_task(_close_at_shutdown(key, session))
-        return _Borrowed(kept[0])
+        return contextlib.nullcontext(kept[0])
 
 
 async def _close_at_shutdown(key: _Key, session: aiohttp.ClientSession) -> None:
