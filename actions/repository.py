@@ -30,6 +30,7 @@ from knowledge.schema import (
 )
 from knowledge.search import Hit, content_version, parse_query, search
 
+UNAVAILABLE = "utter_service_unavailable"  # the hotline message when the knowledge base cannot be reached
 SOURCE_TABLES = {"law": Law, "publication": Publication, "answer": Answer, "hotline": Hotline}
 logger = logging.getLogger(__name__)
 Record = TypeVar("Record", bound=Base)
@@ -215,6 +216,18 @@ def reads_in_one_session(reads: Reads) -> Reads:
     return in_one_session  # type: ignore[return-value]
 
 
+def unavailable_said_this_turn(tracker: Tracker, domain: Dict[str, Any]) -> bool:
+    """Whether the hotline message for an unreachable knowledge base went out since the person's latest
+    message: a quiz's first turn runs three actions, and the person needs it once."""
+    texts = {variant.get("text") for variant in domain.get("responses", {}).get(UNAVAILABLE, [])}
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and event.get("text") in texts:
+            return True
+    return False
+
+
 def graceful_when_unreachable(run: Run) -> Run:
     """An action's `run` that reads the knowledge base in one session and, when the knowledge base
     cannot be reached, says so with the hotline instead of failing (which would leave the user with
@@ -237,7 +250,8 @@ def graceful_when_unreachable(run: Run) -> Run:
         except SQLAlchemyError as error:
             logger.error("%s: knowledge base unreachable (%s)", action.name(), type(error).__name__)
             dispatcher.messages.clear()  # nothing half-said
-            dispatcher.utter_message(response="utter_service_unavailable")
+            if not unavailable_said_this_turn(tracker, domain):
+                dispatcher.utter_message(response=UNAVAILABLE)
             return []
 
     return guarded  # type: ignore[return-value]

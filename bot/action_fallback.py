@@ -23,7 +23,7 @@ import jsonschema
 import rasa.core.actions.action as rasa_actions
 import rasa.core.actions.forms as rasa_forms
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
@@ -56,6 +56,19 @@ def _response_validator() -> Any:
     return validator_class(schema)
 
 
+def said_this_turn(tracker: DialogueStateTracker, response: str, responses: Dict[str, Any]) -> bool:
+    """Whether the assistant sent `response` since the person's latest message. A quiz's first turn
+    runs three custom actions (the start, the form's validation, its question): with the action
+    server down, each would send the hotline message."""
+    texts = {variant.get("text") for variant in responses.get(response, [])}
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, BotUttered) and event.text in texts:
+            return True
+    return False
+
+
 class ActionWithFallback(RemoteAction):
     def __init__(self, name: str, action_endpoint: EndpointConfig | None) -> None:
         # connections to the action server kept open between calls (bot/action_endpoint.py)
@@ -81,8 +94,10 @@ class ActionWithFallback(RemoteAction):
             raise  # part of the dialogue (a form rejecting its slot), handled by Rasa
         except Exception as error:  # noqa: BLE001  Rasa would catch it too, then say nothing
             # The error and the action name only: log lines never carry what the user wrote.
-            logger.error("Custom action %s failed (%s: %s); sent %s instead.",
+            logger.error("Custom action %s failed (%s: %s); the person gets %s, once a turn.",
                          self.name(), type(error).__name__, error, UNAVAILABLE)
+            if said_this_turn(tracker, UNAVAILABLE, domain.responses):
+                return []
             message = await nlg.generate(UNAVAILABLE, tracker, output_channel.name(),
                                          domain_responses=domain.responses)
             return [create_bot_utterance(message)] if message else []

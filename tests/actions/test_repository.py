@@ -12,7 +12,7 @@ from sqlalchemy.pool import Pool
 import knowledge.db
 from actions.laws import ActionExplainLaw
 from actions.publications import ActionFindPublications
-from actions.quiz import ActionAskQuizAnswer, ValidateQuizForm
+from actions.quiz import ActionAskQuizAnswer, ActionStartQuiz, ValidateQuizForm
 from actions.repository import knowledge_base
 from actions.topics import ActionAnswerTopic
 from knowledge.content import read_content
@@ -134,3 +134,21 @@ def test_a_rested_connection_is_checked_before_use(on_postgresql, monkeypatch):
     cut_the_pooled_connection()
     monkeypatch.setattr(knowledge.db, "IDLE_BEFORE_PING", 0.0)
     assert knowledge_base().scenarios()
+
+
+def test_with_the_knowledge_base_unreachable_the_hotline_message_comes_once_a_turn(monkeypatch, domain):
+    """A quiz's first turn runs three actions: the person reads the hotline message once."""
+    monkeypatch.setenv("KB_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:1/test?connect_timeout=2")
+    knowledge_base.cache_clear()
+    said = {"event": "bot", "text": domain["responses"]["utter_service_unavailable"][0]["text"]}
+
+    def ask(events: list[dict]) -> list[dict]:
+        dispatcher, state = CollectingDispatcher(), tracker("quiz me", "start_quiz")
+        state.events = events
+        assert ActionStartQuiz().run(dispatcher, state, domain) == []
+        return dispatcher.messages
+
+    assert [m["response"] for m in ask([{"event": "user", "text": "quiz me"}])] == ["utter_service_unavailable"]
+    assert ask([{"event": "user", "text": "quiz me"}, said]) == []
+    assert len(ask([{"event": "user"}, said, {"event": "user", "text": "A"}])) == 1
+    knowledge_base.cache_clear()

@@ -20,9 +20,10 @@ from tests.conftest import ROOT
 DOMAIN = Domain.from_path(ROOT / "domain.yml")
 
 
-async def run_in_loop(url: str) -> list:
-    tracker = DialogueStateTracker("fallback-test", DOMAIN.slots)
-    tracker.update(UserUttered("what are the signs?"))
+async def run_in_loop(url: str, tracker: DialogueStateTracker | None = None) -> list:
+    if tracker is None:
+        tracker = DialogueStateTracker("fallback-test", DOMAIN.slots)
+        tracker.update(UserUttered("what are the signs?"))
     action = ActionWithFallback("action_answer_topic", EndpointConfig(url=url))
     nlg = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
     return await action.run(CollectingOutputChannel(), nlg, tracker, DOMAIN)
@@ -36,6 +37,20 @@ def test_no_action_server_gets_the_hotline():
     events = run_action(f"http://127.0.0.1:{free_port()}/webhook")
     assert len(events) == 1 and isinstance(events[0], BotUttered)
     assert "1-888-373-7888" in events[0].text and "233733" in events[0].text and "911" in events[0].text
+
+
+def test_the_hotline_message_comes_once_a_turn():
+    """A quiz's first turn runs three custom actions; with the action server down the person reads
+    the hotline message once, and again on their next message."""
+    down = f"http://127.0.0.1:{free_port()}/webhook"
+    tracker = DialogueStateTracker("fallback-test", DOMAIN.slots)
+    tracker.update(UserUttered("quiz me"))
+    first = asyncio.run(run_in_loop(down, tracker))
+    assert [e.text for e in first] and "1-888-373-7888" in first[0].text
+    tracker.update(first[0])
+    assert asyncio.run(run_in_loop(down, tracker)) == []  # the form's validation, its question...
+    tracker.update(UserUttered("A"))
+    assert [e.text for e in asyncio.run(run_in_loop(down, tracker))] == [first[0].text]
 
 
 def test_an_action_server_error_gets_the_hotline():

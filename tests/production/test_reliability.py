@@ -62,6 +62,9 @@ def test_with_the_action_server_down_crisis_and_hotline_answers_still_come(model
             reply = say(url, question, f"down-{question}")
             assert HOTLINE in reply and "233733" in reply and "911" in reply, (question, reply)
             assert "can't look that up right now" in reply
+        # a quiz's first turn runs three custom actions: the person reads the hotline message once
+        assert say(url, "quiz me", "down-quiz").count(HOTLINE) == 1
+        assert say(url, "A", "down-quiz").count(HOTLINE) == 1
 
 
 def test_with_the_knowledge_base_unreachable_questions_get_the_hotline(model):
@@ -76,8 +79,9 @@ def test_with_the_knowledge_base_unreachable_questions_get_the_hotline(model):
             assert "can't look that up right now" in reply and HOTLINE in reply, (question, reply)
         crisis = say(url, "he took my phone and wont let me leave", "nokb-crisis")
         assert "911" in crisis and HOTLINE in crisis
-        # training mode: the quiz cannot start, and the reply it then takes for an answer is not met with silence
-        assert HOTLINE in say(url, "quiz me", "nokb-quiz")
+        # training mode: the quiz cannot start (the hotline message once, not once per action of the
+        # quiz's first turn), and the reply it then takes for an answer is not met with silence
+        assert say(url, "quiz me", "nokb-quiz").count(HOTLINE) == 1
         assert "no quiz is running" in say(url, "A", "nokb-quiz")
 
 
