@@ -56,11 +56,12 @@ def _response_validator() -> Any:
     return validator_class(schema)
 
 
-def said_this_turn(tracker: DialogueStateTracker, response: str, responses: Dict[str, Any]) -> bool:
-    """Whether the assistant sent `response` since the person's latest message. A quiz's first turn
+def unavailable_said_this_turn(tracker: DialogueStateTracker, responses: Dict[str, Any]) -> bool:
+    """Whether the hotline message went out since the person's latest message. A quiz's first turn
     runs three custom actions (the start, the form's validation, its question): with the action
-    server down, each would send the hotline message."""
-    texts = {variant.get("text") for variant in responses.get(response, [])}
+    server down, each would send it. (The action server, which cannot import this module, has its
+    own for the events it gets as JSON: actions/repository.py.)"""
+    texts = {variant.get("text") for variant in responses.get(UNAVAILABLE, [])}
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
             return False
@@ -96,7 +97,7 @@ class ActionWithFallback(RemoteAction):
             # The error and the action name only: log lines never carry what the user wrote.
             logger.error("Custom action %s failed (%s: %s); the person gets %s, once a turn.",
                          self.name(), type(error).__name__, error, UNAVAILABLE)
-            if said_this_turn(tracker, UNAVAILABLE, domain.responses):
+            if unavailable_said_this_turn(tracker, domain.responses):
                 return []
             message = await nlg.generate(UNAVAILABLE, tracker, output_channel.name(),
                                          domain_responses=domain.responses)
