@@ -102,11 +102,21 @@ def train(force: bool = False) -> Path:
     return MODEL
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port nothing listens on now (for tests and measurements that start their own servers)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port nothing listens on now and not handed out before by this process (for tests and
+    measurements that start their own servers). The kernel can give the same free port to two calls in
+    a row, before the first caller's server binds it: seen in CI, an action server and a Rasa server
+    were both given one port."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> None:

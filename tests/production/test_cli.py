@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rasa.__main__ import create_argument_parser
 
-from bot.cli import ROOT, environment, rasa_arguments, rasa_ports
+from bot.cli import ROOT, environment, free_port, rasa_arguments, rasa_ports
 
 
 def test_instances_get_consecutive_ports_from_rasa_port():
@@ -30,3 +30,10 @@ def test_a_random_token_starting_with_a_dash_reaches_the_server_whole():
     arguments = rasa_arguments(environment(), Path("models/assistant.tar.gz"), "-dash-first")
     args = create_argument_parser().parse_args(["run", *arguments])  # how bot.server reads them
     assert args.auth_token == "-dash-first" and args.enable_api
+
+
+def test_free_port_never_hands_out_a_port_twice():
+    """Two servers started together (an action server and a Rasa server) each get a port of their own,
+    even when the kernel offers one it offered before."""
+    ports = [free_port() for _ in range(1000)]
+    assert len(set(ports)) == len(ports)
