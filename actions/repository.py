@@ -6,6 +6,7 @@ import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
+from time import monotonic
 from typing import Any, Callable, Dict, Iterator, List, Sequence, TypeVar
 
 from rasa_sdk import Action, Tracker
@@ -28,8 +29,12 @@ from knowledge.schema import (
     StateReportingLine,
     VocabularyTerm,
 )
-from knowledge.search import Hit, content_version, parse_query, search
+from knowledge.search import Hit, assume_content_version, content_version, parse_query, search
 
+# How long the actions go on with the content version they last read before reading it again: an
+# editor's load reaches the answers within this time, and an answer from the records in memory makes no
+# round trip to the database (on PostgreSQL the version read was a quarter of the action server's work).
+VERSION_CHECK_SECONDS = 1.0
 UNAVAILABLE = "utter_service_unavailable"  # the hotline message when the knowledge base cannot be reached
 SOURCE_TABLES = {"law": Law, "publication": Publication, "answer": Answer, "hotline": Hotline}
 logger = logging.getLogger(__name__)
@@ -74,6 +79,7 @@ class KnowledgeBase:
     def __init__(self, engine: Engine):
         self._engine = engine
         self._loaded: tuple[str, _Records] | None = None  # (content version, its records)
+        self._version: tuple[str, float] | None = None  # (the content version last read, when)
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -85,14 +91,21 @@ class KnowledgeBase:
         with self._new_session() as session:
             yield session
 
-    def _new_session(self) -> Session:
+    @contextmanager
+    def _new_session(self) -> Iterator[Session]:
         # Records stay readable after the session closes: the actions only read them.
-        return Session(self._engine, future=True, expire_on_commit=False)
+        with Session(self._engine, future=True, expire_on_commit=False) as session:
+            now = monotonic()
+            if self._version is not None and now - self._version[1] < VERSION_CHECK_SECONDS:
+                assume_content_version(session, self._version[0])
+            else:
+                self._version = (content_version(session), now)
+            yield session
 
     @contextmanager
     def one_session(self) -> Iterator[None]:
         """Run every query inside the block in one session: one connection taken from the pool and
-        the content version read once. On PostgreSQL each checkout and query is a round trip."""
+        the content version read at most once. On PostgreSQL each checkout and query is a round trip."""
         with self._new_session() as session:
             token = _action_session.set(session)
             try:

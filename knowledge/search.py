@@ -19,6 +19,7 @@ from knowledge.schema import LoadInfo, VocabularyTerm
 
 KINDS = ("publication", "answer", "law", "hotline")
 _matchers: dict[str, VocabularyMatcher] = {}
+_VERSION = "content_hash"  # where a session keeps the content version
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,17 @@ class Hit:
 
 
 def content_version(session: Session) -> str:
-    """The hash of the loaded content (knowledge/content.py), read once per session: what is built
-    from the content is built again when a load changes it."""
-    if "content_hash" not in session.info:
-        session.info["content_hash"] = session.execute(select(LoadInfo.content_hash)).scalar_one_or_none() or ""
-    return str(session.info["content_hash"])
+    """The hash of the loaded content (knowledge/content.py), read once per session unless the session
+    was given it (`assume_content_version`): what is built from the content is built again when a load
+    changes it."""
+    if _VERSION not in session.info:
+        session.info[_VERSION] = session.execute(select(LoadInfo.content_hash)).scalar_one_or_none() or ""
+    return str(session.info[_VERSION])
+
+
+def assume_content_version(session: Session, version: str) -> None:
+    """Let the session use a content version read moments ago instead of reading it again."""
+    session.info[_VERSION] = version
 
 
 def _matcher(session: Session) -> VocabularyMatcher:

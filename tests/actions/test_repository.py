@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import Pool
 
+import actions.repository
 import knowledge.db
 from actions.laws import ActionExplainLaw
 from actions.publications import ActionFindPublications
@@ -25,8 +26,10 @@ from tests.conftest import POSTGRES_URL
 
 @pytest.fixture()
 def on_postgresql(postgresql_engine, monkeypatch):
-    """The actions read the knowledge base on PostgreSQL; yields what each pool checkout and statement was."""
+    """The actions read the knowledge base on PostgreSQL, the content version in every session; yields
+    what each pool checkout and statement was."""
     monkeypatch.setenv("KB_DATABASE_URL", postgresql_engine.url.render_as_string(hide_password=False))
+    monkeypatch.setattr(actions.repository, "VERSION_CHECK_SECONDS", 0.0)
     knowledge_base.cache_clear()
     seen: list[str] = []
 
@@ -64,6 +67,21 @@ def test_an_answer_reads_the_content_version_and_searches_nothing_else(on_postgr
     assert len(statements) == 1 + searches
 
 
+def test_within_a_second_of_the_last_version_read_an_answer_from_memory_makes_no_round_trip(on_postgresql, run,
+                                                                                            monkeypatch):
+    """The content version read a moment ago is taken as current: a topic's answer comes from the
+    records in memory without a connection, a publication search makes its one query."""
+    monkeypatch.setattr(actions.repository, "VERSION_CHECK_SECONDS", 60.0)
+    run(ActionAnswerTopic(), "who is at risk?", "ask_risk_factors")  # reads the version and the records
+    on_postgresql.clear()
+
+    answer, _ = run(ActionAnswerTopic(), "what are the signs of labor trafficking?", "ask_signs")
+    assert answer and answer[0]["text"] and on_postgresql == []
+    publications, _ = run(ActionFindPublications(), "guides for caseworkers on labor trafficking", "find_publications")
+    statements = [sql for sql in on_postgresql if sql != "checkout"]
+    assert publications and len(statements) == 1 and "FROM documents" in statements[0]
+
+
 def test_a_quiz_turn_reads_the_content_version_once(on_postgresql, run, domain):
     """The quiz's question and its feedback (the scenario, its source, the source's publications)
     each read the knowledge base in one session: one connection, one content-version read."""
@@ -81,7 +99,10 @@ def test_a_quiz_turn_reads_the_content_version_once(on_postgresql, run, domain):
 
 
 def test_an_answer_after_a_load_gives_the_new_content(content_dir, tmp_path, monkeypatch, run):
-    """An editor's load reaches the next answer, without a restart of the action server."""
+    """An editor's load reaches the answers within VERSION_CHECK_SECONDS, without a restart of the
+    action server."""
+    clock = [1000.0]
+    monkeypatch.setattr(actions.repository, "monotonic", lambda: clock[0])
     engine = make_engine(f"sqlite:///{tmp_path / 'kb.db'}")
     load(engine, read_content(content_dir))
     monkeypatch.setenv("KB_DATABASE_URL", str(engine.url))
@@ -92,9 +113,12 @@ def test_an_answer_after_a_load_gives_the_new_content(content_dir, tmp_path, mon
                     encoding="utf-8")
     load(engine, read_content(content_dir))
 
+    clock[0] += actions.repository.VERSION_CHECK_SECONDS / 2
+    meanwhile, _ = run(ActionExplainLaw(), "what is the TVPA?", "ask_law", {"law": "tvpa"})
+    clock[0] += actions.repository.VERSION_CHECK_SECONDS / 2
     after, _ = run(ActionExplainLaw(), "what is the TVPA?", "ask_law", {"law": "tvpa"})
 
-    assert "Edited." not in before[0]["text"]
+    assert "Edited." not in before[0]["text"] and "Edited." not in meanwhile[0]["text"]
     assert "Edited." in after[0]["text"]
 
 
