@@ -221,7 +221,9 @@ def start(stack: ExitStack, name: str, settings: dict[str, str], model: Path) ->
     print(f"{name}: waiting for every worker to load the model, then warming up", flush=True)
     for pid in result.servers.values():
         wait_until_idle(pid)
-    uvloop.run(run_load(result.url, 4, 1))  # every worker and code path once
+    # Every worker and code path, and the connection pools (Redis, PostgreSQL, the action server's) grown
+    # to the largest load, as on a server in service: connecting is not what the loads measure.
+    uvloop.run(run_load(result.url, max(CONCURRENCY), 1))
     return result
 
 
@@ -255,7 +257,9 @@ def report(results: list[Result], rounds: int, repeats: int, seconds: float, loa
         "by several times in it, and every figure here scales with it.",
         f"Each person holds {rounds} conversation(s) of {len(TURNS)} turns over REST, one after the other, sending "
         "the next message as soon as the reply arrives: " + ", ".join(f'"{t}"' for t in TURNS) + ".",
-        f"Both configurations ran side by side and the loads alternated between them, {repeats} times each. "
+        f"Both configurations ran side by side and the loads alternated between them, {repeats} times each, "
+        f"after a warm-up of {max(CONCURRENCY)} conversations at once (not counted) that grew each server's "
+        "connection pools to the largest load. "
         "Throughput is the median of the repeats (range in brackets); latency percentiles, errors and CPU are "
         "over all the repeats' messages. "
         "Latency is from sending a message to having all its replies. Single-user latency: one person asking "
