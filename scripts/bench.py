@@ -16,7 +16,7 @@ within minutes, and a comparison of two runs minutes apart measures the drift as
               two workers
   production-1-worker  the same with SANIC_WORKERS=1: what the second worker adds (scaling out)
 
-usage: .venv/bin/python scripts/bench.py [--rounds 2] [--repeats 3] [--configs default,production-1-worker,production]
+usage: .venv/bin/python scripts/bench.py [--rounds 2] [--repeats 5] [--configs default,production-1-worker,production]
                                         [--out docs/BENCHMARK.md]
 Needs PostgreSQL (BENCH_POSTGRES_URL) and Redis (BENCH_REDIS_URL) for the production configuration.
 """
@@ -348,7 +348,7 @@ def report(results: list[Result], rounds: int, repeats: int, seconds: float, loa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=2, help="conversations per simulated person and load")
-    parser.add_argument("--repeats", type=int, default=3, help="loads per configuration and concurrency")
+    parser.add_argument("--repeats", type=int, default=5, help="loads per configuration and concurrency (the median of several outlasts a burst of slow cores)")
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARK.md")
     args = parser.parse_args()
