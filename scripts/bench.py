@@ -348,7 +348,8 @@ def report(results: list[Result], rounds: int, repeats: int, seconds: float, loa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=2, help="conversations per simulated person and load")
-    parser.add_argument("--repeats", type=int, default=5, help="loads per configuration and concurrency (the median of several outlasts a burst of slow cores)")
+    # a core of a shared machine can slow down for the length of one load: the median of five outlasts it
+    parser.add_argument("--repeats", type=int, default=5, help="loads per configuration and concurrency")
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARK.md")
     args = parser.parse_args()
