@@ -29,7 +29,14 @@ from knowledge.schema import (
     StateReportingLine,
     VocabularyTerm,
 )
-from knowledge.search import Hit, assume_content_version, content_version, parse_query, search
+from knowledge.search import (
+    Hit,
+    assume_content_version,
+    content_version,
+    content_version_if_read,
+    parse_query,
+    search,
+)
 
 # How long the actions go on with the content version they last read before reading it again: an
 # editor's load reaches the answers within this time, and an answer from the records in memory makes no
@@ -95,12 +102,17 @@ class KnowledgeBase:
     def _new_session(self) -> Iterator[Session]:
         # Records stay readable after the session closes: the actions only read them.
         with Session(self._engine, future=True, expire_on_commit=False) as session:
-            now = monotonic()
-            if self._version is not None and now - self._version[1] < VERSION_CHECK_SECONDS:
+            started = monotonic()
+            if self._version is not None and started - self._version[1] < VERSION_CHECK_SECONDS:
                 assume_content_version(session, self._version[0])
-            else:
-                self._version = (content_version(session), now)
+                yield session
+                return
             yield session
+            # Read in the block only if something there needed a record: an action that needs none (a
+            # quiz that never started, finished) makes no round trip, and works with the database down.
+            version = content_version_if_read(session)
+            if version is not None:
+                self._version = (version, started)
 
     @contextmanager
     def one_session(self) -> Iterator[None]:

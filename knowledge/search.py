@@ -53,6 +53,11 @@ def assume_content_version(session: Session, version: str) -> None:
     session.info[_VERSION] = version
 
 
+def content_version_if_read(session: Session) -> str | None:
+    """The content version the session read or was given, or None if it needed none."""
+    return session.info.get(_VERSION)
+
+
 def _matcher(session: Session) -> VocabularyMatcher:
     """The vocabulary matcher for the loaded content, built once per content version."""
     version = content_version(session)

@@ -13,7 +13,7 @@ import actions.repository
 import knowledge.db
 from actions.laws import ActionExplainLaw
 from actions.publications import ActionFindPublications
-from actions.quiz import ActionAskQuizAnswer, ActionStartQuiz, ValidateQuizForm
+from actions.quiz import ActionAskQuizAnswer, ActionFinishQuiz, ActionStartQuiz, ValidateQuizForm
 from actions.repository import knowledge_base
 from actions.topics import ActionAnswerTopic
 from knowledge.content import read_content
@@ -80,6 +80,15 @@ def test_within_a_second_of_the_last_version_read_an_answer_from_memory_makes_no
     publications, _ = run(ActionFindPublications(), "guides for caseworkers on labor trafficking", "find_publications")
     statements = [sql for sql in on_postgresql if sql != "checkout"]
     assert publications and len(statements) == 1 and "FROM documents" in statements[0]
+
+
+def test_an_action_that_needs_no_record_makes_no_round_trip(on_postgresql, run):
+    """Finishing a quiz that never started reads nothing, so it answers with the database down too
+    (a version read at the start of every action gave it the hotline message instead)."""
+    messages, _ = run(ActionFinishQuiz(), "A", "choose_option")
+
+    assert messages[0]["response"] == "utter_no_quiz_running"
+    assert on_postgresql == []
 
 
 def test_a_quiz_turn_reads_the_content_version_once(on_postgresql, run, domain):
