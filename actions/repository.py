@@ -103,15 +103,14 @@ class KnowledgeBase:
         # Records stay readable after the session closes: the actions only read them.
         with Session(self._engine, future=True, expire_on_commit=False) as session:
             started = monotonic()
-            if self._version is not None and started - self._version[1] < VERSION_CHECK_SECONDS:
+            recent = self._version is not None and started - self._version[1] < VERSION_CHECK_SECONDS
+            if recent:
                 assume_content_version(session, self._version[0])
-                yield session
-                return
             yield session
-            # Read in the block only if something there needed a record: an action that needs none (a
-            # quiz that never started, finished) makes no round trip, and works with the database down.
+            # Otherwise read in the block only if something there needed a record: an action that needs
+            # none (a quiz that never started, finished) makes no round trip, and works with the database down.
             version = content_version_if_read(session)
-            if version is not None:
+            if not recent and version is not None:
                 self._version = (version, started)
 
     @contextmanager

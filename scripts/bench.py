@@ -60,6 +60,7 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
 TURNS = ["hi", "what are the signs of labor trafficking?", "who is at risk?", "how do I report child abuse in Texas",
          "any guides for caseworkers?", "show me more", "what does PSTSFA require?", "thanks"]
 CONCURRENCY = (20, 50)
+WARM_UP = max(CONCURRENCY)  # conversations at once before the measured loads
 TARGETS = ("default", "production")  # the configurations the targets are set for
 CONFIGS = {"default": {}, "production-1-worker": {"SANIC_WORKERS": "1"}, "production": {}}  # beyond the stores
 CALIBRATION = "sum(range(10_000_000))"  # the speed of one core, to compare machines by
@@ -223,7 +224,7 @@ def start(stack: ExitStack, name: str, settings: dict[str, str], model: Path) ->
         wait_until_idle(pid)
     # Every worker and code path, and the connection pools (Redis, PostgreSQL, the action server's) grown
     # to the largest load, as on a server in service: connecting is not what the loads measure.
-    uvloop.run(run_load(result.url, max(CONCURRENCY), 1))
+    uvloop.run(run_load(result.url, WARM_UP, 1))
     return result
 
 
@@ -258,7 +259,7 @@ def report(results: list[Result], rounds: int, repeats: int, seconds: float, loa
         f"Each person holds {rounds} conversation(s) of {len(TURNS)} turns over REST, one after the other, sending "
         "the next message as soon as the reply arrives: " + ", ".join(f'"{t}"' for t in TURNS) + ".",
         f"Both configurations ran side by side and the loads alternated between them, {repeats} times each, "
-        f"after a warm-up of {max(CONCURRENCY)} conversations at once (not counted) that grew each server's "
+        f"after a warm-up of {WARM_UP} conversations at once (not counted) that grew each server's "
         "connection pools to the largest load. "
         "Throughput is the median of the repeats (range in brackets); latency percentiles, errors and CPU are "
         "over all the repeats' messages. "
