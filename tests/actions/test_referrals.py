@@ -29,9 +29,21 @@ def test_each_situation_gets_its_line(run, situation, expected):
     assert SlotSet("situation", situation) in events
 
 
-def test_988_never_offers_the_ended_press_3_option(run):
-    reply = texts(*run(ActionReferHotline(), "", "ask_hotline", {"situation": "suicidal_thoughts"}))
-    assert "press 3" not in reply.replace("'press 3' option ended", "")
+@pytest.mark.parametrize("situation", ["suicidal_thoughts", "lgbtq_youth"])
+def test_988_never_offers_the_ended_press_3_option(run, situation):
+    reply = texts(*run(ActionReferHotline(), "", "ask_hotline", {"situation": situation})).lower()
+    assert "press 3" not in reply
+
+
+def test_the_trafficking_hotline_is_honest_about_who_runs_it_and_what_it_may_share(run):
+    reply = texts(*run(ActionReferHotline(), "", "ask_hotline", {"situation": "suspected_trafficking"}))
+    assert "Polaris" not in reply and "anonymous" not in reply
+    assert "may share tips with law enforcement" in reply and "ask them how they handle" in reply
+
+
+def test_the_take_it_down_service_is_not_mistaken_for_the_law(run):
+    reply = texts(*run(ActionReferHotline(), "", "ask_hotline", {"situation": "image_removal"}))
+    assert "takeitdown.ncmec.org" in reply and "not the federal TAKE IT DOWN Act" in reply
 
 
 def test_suspected_trafficking_also_says_where_reports_about_a_child_go(run):
@@ -57,6 +69,25 @@ def test_state_reporting_line(run, content, abbr):
     else:
         assert "no single statewide reporting line" in reply and (line.official_url or "") in reply
     assert SlotSet("us_state", abbr) in events
+
+
+@pytest.mark.parametrize("abbr", ["MD", "WY", "GU", "VI"])
+def test_a_line_the_reference_is_less_sure_of_says_so_on_the_first_screen(run, content, abbr):
+    line = next(s for s in content.state_lines if s.abbr == abbr)
+    assert line.confidence in ("medium", "low")
+    messages, _ = run(ActionReportAbuse(), f"report abuse in {abbr}", "report_abuse", {"us_state": abbr})
+    first_screen = messages[0]["text"]
+    assert "Please double-check" in first_screen
+    if line.official_url:
+        assert f"Confirm it on the official page: {line.official_url}" in first_screen
+    else:
+        assert "Confirm it with the agency" in first_screen
+
+
+@pytest.mark.parametrize("abbr", ["TX", "OH", "CA", "NC"])
+def test_a_line_the_reference_is_sure_of_carries_no_caveat(run, abbr):
+    messages, events = run(ActionReportAbuse(), f"report abuse in {abbr}", "report_abuse", {"us_state": abbr})
+    assert "double-check" not in texts(messages, events)
 
 
 def test_every_state_and_territory_has_an_answer(run, content):
