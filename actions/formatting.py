@@ -61,18 +61,37 @@ def state_line(line: StateReportingLine) -> str:
     else:
         head = f"To report child abuse or neglect in {line.name}, call {_dialed(line.phone, line.vanity)}."
     others = [f"{n['label']}: {n['phone']}" for n in line.other_numbers]
+    caveat = confidence_caveat(line)  # names the official page on the first screen
     return _join(
         [
             head,
+            caveat,
             f"Hours: {line.hours}." if line.hours and line.phone else None,
             line.how_to_report,
             f"Other numbers: {'; '.join(others)}." if others else None,
             f"Report online (non-emergency): {line.web_report_url}" if line.web_report_url else None,
-            f"Official page: {line.official_url}" if line.official_url else None,
+            f"Official page: {line.official_url}" if line.official_url and not caveat else None,
             source(None, line.source_url, line.last_verified),
         ],
         "\n",
     )
+
+
+# How sure the vetted reference is of a state's line (state-reporting-numbers.csv, confidence)
+CAVEATS = {
+    "medium": "Please double-check: the sources for {name}'s line are less certain than for most states.",
+    "low": "Please double-check: {name}'s line could not be confirmed in our sources.",
+}
+
+
+def confidence_caveat(line: StateReportingLine) -> str | None:
+    """A short warning, and where to confirm, for a line the reference rates medium or low."""
+    caveat = CAVEATS.get(line.confidence)
+    if caveat is None:
+        return None
+    where = f"Confirm it on the official page: {line.official_url}" if line.official_url else \
+        "Confirm it with the agency before you rely on it."
+    return f"{caveat.format(name=line.name)} {where}"
 
 
 def law(item: Law) -> str:
