@@ -4,7 +4,8 @@ train  trains a model only when config, domain, data, custom components or knowl
 run    starts the action server, the Rasa server (REST and socket.io; HTTP API behind a token) and the
        web widget's demo page.
 shell  starts the action server and chats in the terminal.
-retention --days N [--dry-run]  deletes conversations older than N days from the SQL tracker store.
+retention [--days N] [--dry-run]  deletes conversations older than N days (RETENTION_DAYS, 30) from the SQL
+       tracker store.
 Ports and the token come from the environment: ACTION_PORT (5055), RASA_PORT (5005), WIDGET_PORT (8080),
 RASA_HOST (127.0.0.1), RASA_AUTH_TOKEN (a random one per run when unset), RASA_CORS_ORIGINS,
 RASA_PUBLIC_URL (the Rasa server's address as browsers reach it);
@@ -256,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run")
     commands.add_parser("shell")
     retention = commands.add_parser("retention", help="delete old conversations from the SQL tracker store")
-    retention.add_argument("--days", type=float, required=True)
+    retention.add_argument("--days", type=float, default=None,
+                           help="default: RETENTION_DAYS (30), the period the greeting tells people")
     retention.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
     retention.add_argument("--url", help="SQLAlchemy URL of the tracker store (default: TRACKER_STORE_URL)")
     args = parser.parse_args(argv)
@@ -267,7 +269,9 @@ def main(argv: list[str] | None = None) -> int:
             run()
         elif args.command == "retention":
             from bot.retention import main as retention_main
-            return retention_main(args.days, args.dry_run, args.url)
+            from bot.storage_notice import retention_days
+            days = args.days if args.days is not None else retention_days(os.environ)
+            return retention_main(days, args.dry_run, args.url)
         else:
             shell()
     except KeyboardInterrupt:

@@ -6,7 +6,8 @@ serving at once, so there is no place to add middleware from outside. serve_appl
 expose. This module parses exactly `rasa run`'s command line with Rasa's own parser, applies the
 policy to the arguments, and runs Rasa's `run` command with one listener that installs the
 middleware in every worker (and ones that give a message that cannot be handled a last-resort answer,
-bot/last_resort.py, and rate-limit socket.io). No Rasa code is patched or copied.
+bot/last_resort.py, rate-limit socket.io, and make the greeting say what this configuration keeps,
+bot/storage_notice.py). No Rasa code is patched or copied.
 It also hands Rasa only the messaging channels whose variables are set (bot/channels/credentials.py).
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bot import last_resort
+from bot import last_resort, storage_notice
 from bot.action_endpoint import close_sessions
 from bot.channels import credentials as channel_credentials
 from bot.security import DEFAULT_REQUEST_MAX_SIZE, check_policy, cors_origins, install, limit_socketio
@@ -49,7 +50,8 @@ def main(argv: list[str]) -> None:
 
     # after_server_start: the agent is loaded by then. The rate limit wraps the last resort.
     args.server_listeners = [(install, "before_server_start"), (last_resort.install, "after_server_start"),
-                             (limit_socketio, "after_server_start"), (close_sessions, "after_server_stop")]
+                             (limit_socketio, "after_server_start"), (storage_notice.install, "after_server_start"),
+                             (close_sessions, "after_server_stop")]
 
     # what `rasa` does before running a command (telemetry stays off: RASA_TELEMETRY_ENABLED=false)
     configure_logging_and_warnings(args.loglevel, args.logging_config_file, warn_only_once=True,

@@ -23,8 +23,9 @@
       close: "Close chat",
       exit: "Quick exit",
       exitHint: "Leave this page now (or press Esc twice)",
-      privacy: "Private: we don't ask who you are and don't save this chat on our side. This browser tab " +
-        "remembers it until you close the tab or use Quick exit (or press Esc twice).",
+      // What the server keeps depends on its configuration: the assistant's greeting says it.
+      privacy: "Private: we don't ask who you are. This browser tab remembers the chat only until you " +
+        "close the tab or use Quick exit (or press Esc twice).",
       log: "Conversation",
       you: "You:",
       bot: "Assistant:",

@@ -48,6 +48,7 @@ def servers(tmp_path_factory, content) -> Iterator[Servers]:
 def test_greeting_says_it_is_a_bot(servers):
     reply = servers.say("hi")
     assert "bot" in reply[0]["text"] and "911" in reply[0]["text"]
+    assert "only in this server's memory" in reply[0]["text"]  # the default configuration keeps nothing on disk
     assert {b["payload"] for b in reply[0]["buttons"]} >= {"/ask_signs", "/ask_hotline"}
 
 

@@ -168,7 +168,7 @@ class Production:
 def production(model, postgresql_engine, tracker_store_url, lock_store_url) -> Iterator[Production]:
     env = environment(ACTION_PORT=str(free_port()), KB_DATABASE_URL=str(postgresql_engine.url),
                       TRACKER_STORE_URL=tracker_store_url, LOCK_STORE_URL=lock_store_url, RASA_INSTANCES="2",
-                      SENDER_ID_KEY="reliability-test-sender-id-key",
+                      SENDER_ID_KEY="reliability-test-sender-id-key", RETENTION_DAYS="14",
                       ACTION_SERVER_SANIC_WORKERS="2",
                       # A lock held by a killed server blocks its conversation only this long.
                       TICKET_LOCK_LIFETIME="10")
@@ -181,6 +181,11 @@ def test_a_conversation_moves_between_the_servers(production):
     first, second = production.urls
     assert "Which state" in say(first, "I want to report neglect", "between")
     assert "1-855-642-4453" in say(second, "Ohio", "between")
+
+
+def test_the_greeting_says_conversations_are_kept_and_for_how_long(production):
+    greeting = say(production.urls[1], "hi", "what-is-kept")
+    assert "keeps conversations for 14 days" in greeting and "memory" not in greeting
 
 
 def post(url: str, body: bytes) -> requests.Response:
