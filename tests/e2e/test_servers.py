@@ -86,6 +86,24 @@ def test_indirect_crisis_messages_get_911_and_the_hotline_or_988(servers, text):
     assert "911" in reply and "988" in reply
 
 
+def test_an_image_online_gets_the_crisis_answer_and_where_to_report_and_remove_it(servers):
+    reply = servers.reply("someone posted my nudes, how do I get them taken down?", sender="images")
+    assert "911" in reply and "1-888-373-7888" in reply
+    assert "report.cybertip.org" in reply and "takeitdown.ncmec.org" in reply
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("what is the TAKE IT DOWN Act?", "P.L. 119-12"),
+    ("what does the REPORT Act require?", "P.L. 118-59"),
+    ("will the hotline call the police on me?", "may involve the authorities"),
+    ("is there a special 988 option for LGBTQ kids?", "whether it will return is uncertain"),
+    ("who runs the national human trafficking hotline?", "Compass Connections"),
+])
+def test_what_changed_is_answered_as_it_stands_today(servers, text, expected):
+    reply = servers.reply(text, sender="today-" + text[:12])
+    assert expected in reply, reply
+
+
 def test_a_crisis_mid_conversation_interrupts_whatever_was_going_on(servers):
     servers.reply("any publications for foster parents?", sender="midway")
     assert "1-888-373-7888" in servers.reply("actually he is outside the door", sender="midway")
