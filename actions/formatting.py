@@ -4,7 +4,7 @@ Plain text only (no markdown): the same reply goes to the web widget, SMS and me
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from knowledge.schema import Answer, Hotline, Law, Publication, Scenario, StateReportingLine
 
@@ -121,6 +121,7 @@ def option(letter: str, text: str) -> str:
     return f"{letter}) {text}"
 
 
-def scenario(item: Scenario, number: int, total: int) -> str:
-    options = "\n".join(option(letter, text) for letter, text in zip("abcd", item.options, strict=False))
+def scenario(item: Scenario, number: int, total: int, order: Sequence[int]) -> str:
+    """The question with its options lettered in the order shown (`order`: indexes into its options)."""
+    options = "\n".join(option(letter, item.options[i]) for letter, i in zip("abcd", order, strict=False))
     return f"Question {number} of {total} ({item.difficulty}):\n{item.question}\n{options}"
