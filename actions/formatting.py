@@ -96,11 +96,12 @@ def publication(item: Publication, number: int) -> str:
 
 
 def entry_source(entry: Answer | Hotline | Law | Publication) -> str:
-    """The source line of the entry a quiz question or drill comes from: what it is, and where to check it."""
+    """The source line of the entry a quiz question or drill comes from: what it is, and the page it was
+    checked against on the date shown (the pages to read are in read_next)."""
     if isinstance(entry, Law):
-        return source(f"{entry.short_name or entry.name} ({entry.citation})", entry.summary_url, entry.last_verified)
+        return source(f"{entry.short_name or entry.name} ({entry.citation})", entry.source_url, entry.last_verified)
     if isinstance(entry, Publication):
-        return source(f"{entry.title} ({entry.publisher})", entry.url, entry.last_verified)
+        return source(f"{entry.title} ({entry.publisher})", entry.source_url, entry.last_verified)
     if isinstance(entry, Answer):
         return source(entry.source, entry.source_url, entry.last_verified)
     return source(entry.name, entry.source_url, entry.last_verified)
