@@ -79,10 +79,10 @@ def option_orders(questions: Sequence[Scenario], rng: random.Random) -> list[lis
     """The order each question's options are shown in (indexes into its options), so that which
     letter is right cannot be learnt.
 
-    The right answer's letter is drawn at random among the question's letters, and the draw is
-    repeated while one letter would be right in more than one question above an even share (three
-    of five): no letter dominates a quiz, yet the letters right so far say little about the next
-    one. The wrong options fill the other places in random order."""
+    Each right answer's letter is drawn at random among its question's letters, all drawn again while
+    one letter would be right more often than an even share plus one (in 3 of 5 questions at most):
+    no letter dominates a quiz, yet the letters right so far say little about the next one
+    (docs/TRAINING.md). The wrong options fill the other places in random order."""
     sizes = [len(q.options) for q in questions]
     most = -(-len(sizes) // min(sizes, default=1)) + 1  # an even share, rounded up, plus one
     places = [rng.randrange(size) for size in sizes]

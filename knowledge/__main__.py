@@ -16,12 +16,14 @@ from knowledge.search import KINDS, search
 
 
 def days(text: str) -> int:
+    """A review option's number of days."""
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"must be a whole number of days, not {text!r}")
     return int(text)
 
 
 def day(text: str) -> date:
+    """The review's --today."""
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -41,15 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     find.add_argument("--audience")
     find.add_argument("--type", dest="pub_type")
     find.add_argument("--limit", type=int, default=5)
-    due = commands.add_parser(
+    check = commands.add_parser(
         "review", help="list the entries due for re-checking against their source, oldest first; "
-                       "exit 1 when any is past --fail-after")
-    due.add_argument("--older-than", type=days, default=DUE_DAYS, metavar="DAYS",
-                        help="list entries last checked more than DAYS ago (default: %(default)s)")
-    due.add_argument("--fail-after", type=days, default=FAIL_DAYS, metavar="DAYS",
-                        help="exit 1 when an entry was last checked more than DAYS ago (default: %(default)s)")
-    due.add_argument("--today", type=day, default=date.today(), metavar="YYYY-MM-DD",
-                        help="the day to count from (default: today)")
+                       "exit 1 when any is past --fail-after (knowledge/CONTENT.md)")
+    check.add_argument("--older-than", type=days, default=DUE_DAYS, metavar="DAYS",
+                       help="list entries last checked more than DAYS ago (default: %(default)s)")
+    check.add_argument("--fail-after", type=days, default=FAIL_DAYS, metavar="DAYS",
+                       help="exit 1 when an entry was last checked more than DAYS ago (default: %(default)s)")
+    check.add_argument("--today", type=day, default=date.today(), metavar="YYYY-MM-DD",
+                       help="the day to count from (default: today)")
     args = parser.parse_args(argv)
 
     if args.command == "search":
