@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup kb train run shell test eval bench lint validate clean
+.PHONY: setup kb train run shell test eval bench lint validate review clean
 
 setup: $(VENV)/.installed
 
@@ -31,6 +31,9 @@ run: train  ## start the action server, the Rasa server and the web widget's dem
 
 shell: train  ## chat in the terminal
 	$(PY) -m bot shell
+
+review: setup  ## knowledge entries due for re-checking against their source, oldest first; fails past the hard limit
+	$(PY) -m knowledge review
 
 validate: setup  ## Rasa's checks of domain, NLU data, stories and rules
 	$(VENV)/bin/rasa data validate

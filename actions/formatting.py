@@ -4,7 +4,7 @@ Plain text only (no markdown): the same reply goes to the web widget, SMS and me
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from knowledge.schema import Answer, Hotline, Law, Publication, Scenario, StateReportingLine
 
@@ -115,11 +115,12 @@ def publication(item: Publication, number: int) -> str:
 
 
 def entry_source(entry: Answer | Hotline | Law | Publication) -> str:
-    """The source line of the entry a quiz question or drill comes from: what it is, and where to check it."""
+    """The source line of the entry a quiz question or drill comes from: what it is, and the page it was
+    checked against on the date shown (the pages to read are in read_next)."""
     if isinstance(entry, Law):
-        return source(f"{entry.short_name or entry.name} ({entry.citation})", entry.summary_url, entry.last_verified)
+        return source(f"{entry.short_name or entry.name} ({entry.citation})", entry.source_url, entry.last_verified)
     if isinstance(entry, Publication):
-        return source(f"{entry.title} ({entry.publisher})", entry.url, entry.last_verified)
+        return source(f"{entry.title} ({entry.publisher})", entry.source_url, entry.last_verified)
     if isinstance(entry, Answer):
         return source(entry.source, entry.source_url, entry.last_verified)
     return source(entry.name, entry.source_url, entry.last_verified)
@@ -140,6 +141,7 @@ def option(letter: str, text: str) -> str:
     return f"{letter}) {text}"
 
 
-def scenario(item: Scenario, number: int, total: int) -> str:
-    options = "\n".join(option(letter, text) for letter, text in zip("abcd", item.options, strict=False))
+def scenario(item: Scenario, number: int, total: int, order: Sequence[int]) -> str:
+    """The question with its options lettered in the order shown (`order`: indexes into its options)."""
+    options = "\n".join(option(letter, item.options[i]) for letter, i in zip("abcd", order, strict=False))
     return f"Question {number} of {total} ({item.difficulty}):\n{item.question}\n{options}"

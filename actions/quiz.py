@@ -2,12 +2,14 @@
 
 The quiz runs as a form (quiz_form) whose one slot, quiz_answer, takes every message but a crisis
 one; validate_quiz_form reads the reply (choice.py), gives feedback and moves on. Where the quiz
-stands is kept in the `quiz` slot: the question keys, the current index, right and missed keys.
+stands is kept in the `quiz` slot: the question keys, the order each question's options are shown
+in, the current index, right, missed and skipped keys.
 """
 from __future__ import annotations
 
 import os
 import random
+from collections import Counter
 from typing import Any, Callable, Dict, List, Sequence
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -73,9 +75,31 @@ def select_questions(scenarios: Sequence[Scenario], rng: random.Random, count: i
     return sorted(chosen, key=lambda s: DIFFICULTY_ORDER.index(s.difficulty))
 
 
-def new_quiz(questions: Sequence[Scenario], topic: str | None) -> Dict[str, Any]:
-    return {"questions": [q.key for q in questions], "index": 0, "right": [], "missed": [], "skipped": [],
-            "topic": topic}
+def option_orders(questions: Sequence[Scenario], rng: random.Random) -> list[list[int]]:
+    """The order each question's options are shown in (indexes into its options), so that which
+    letter is right cannot be learnt.
+
+    Each right answer's letter is drawn at random among its question's letters, all drawn again while
+    one letter would be right more often than an even share plus one (in 3 of 5 questions at most):
+    no letter dominates a quiz, yet the letters right so far say little about the next one
+    (docs/TRAINING.md). The wrong options fill the other places in random order."""
+    sizes = [len(q.options) for q in questions]
+    most = -(-len(sizes) // min(sizes, default=1)) + 1  # an even share, rounded up, plus one
+    places = [rng.randrange(size) for size in sizes]
+    while max(Counter(places).values(), default=0) > most:
+        places = [rng.randrange(size) for size in sizes]
+    orders = []
+    for item, place in zip(questions, places, strict=True):
+        order = [i for i in range(len(item.options)) if i != item.answer]
+        rng.shuffle(order)
+        order.insert(place, item.answer)
+        orders.append(order)
+    return orders
+
+
+def new_quiz(questions: Sequence[Scenario], topic: str | None, rng: random.Random) -> Dict[str, Any]:
+    return {"questions": [q.key for q in questions], "orders": option_orders(questions, rng), "index": 0,
+            "right": [], "missed": [], "skipped": [], "topic": topic}
 
 
 def current_question(quiz: Dict[str, Any]) -> Scenario | None:
@@ -84,9 +108,18 @@ def current_question(quiz: Dict[str, Any]) -> Scenario | None:
     return knowledge_base().scenario(questions[index]) if index < len(questions) else None
 
 
-def feedback(item: Scenario, picked: int | None) -> str:
-    """Right or not, the correct answer, why, and where it comes from."""
-    correct = formatting.option("abcd"[item.answer], item.options[item.answer])
+def shown_order(quiz: Dict[str, Any], item: Scenario) -> list[int]:
+    """The order the current question's options are shown in; as written in the content for a quiz
+    kept from before orders were, or whose question has since gained or lost an option."""
+    orders, index = quiz.get("orders") or [], quiz.get("index", 0)
+    written = list(range(len(item.options)))
+    order = orders[index] if index < len(orders) else None
+    return order if order and sorted(order) == written else written
+
+
+def feedback(item: Scenario, picked: int | None, order: Sequence[int]) -> str:
+    """Right or not, the correct answer (with its letter as shown), why, and where it comes from."""
+    correct = formatting.option("abcd"[order.index(item.answer)], item.options[item.answer])
     if picked == item.answer:
         head = f"Right: {correct}"
     elif picked is None:
@@ -144,18 +177,19 @@ class ActionStartQuiz(Action):
         if not matching:
             dispatcher.utter_message(text=f"I have no practice questions on {label} yet, so here is a mixed quiz.")
             label, matching = None, scenarios
-        questions = select_questions(matching, seeded_random())
+        rng = seeded_random()
+        questions = select_questions(matching, rng)
         about = f" on {label}" if label else ""
         dispatcher.utter_message(
             text=f"Let's practise{about}: {len(questions)} questions, mixed difficulty. I'm a bot, and this is "
                  "just practice. Reply with a letter, a number or the option's words. Say skip, repeat or "
                  "stop at any time."
         )
-        return [SlotSet("quiz", new_quiz(questions, label)), SlotSet("quiz_answer", None)]
+        return [SlotSet("quiz", new_quiz(questions, label, rng)), SlotSet("quiz_answer", None)]
 
 
 class ActionAskQuizAnswer(Action):
-    """The form's question: the current scenario with its options."""
+    """The form's question: the current scenario with its options, in the quiz's order for it."""
 
     def name(self) -> str:
         return "action_ask_quiz_answer"
@@ -169,7 +203,8 @@ class ActionAskQuizAnswer(Action):
             return []
         letters = "abcd"[: len(item.options)]
         dispatcher.utter_message(
-            text=formatting.scenario(item, quiz.get("index", 0) + 1, len(quiz["questions"])),
+            text=formatting.scenario(item, quiz.get("index", 0) + 1, len(quiz["questions"]),
+                                     shown_order(quiz, item)),
             buttons=[*({"title": letter, "payload": letter} for letter in letters), *CONTROL_BUTTONS],
         )
         return []
@@ -197,7 +232,9 @@ class ValidateQuizForm(FormValidationAction):
             return {"quiz_answer": FINISHED, "quiz": quiz}
         if said == "repeat":
             return {"quiz_answer": None}  # the form asks the same question again
-        picked = None if said == "skip" else choice.choice(text, item.options)
+        order = shown_order(quiz, item)
+        shown = None if said == "skip" else choice.choice(text, [item.options[i] for i in order])
+        picked = None if shown is None else order[shown]  # the option's index as written in the content
         if said is None and picked is None:
             letters = "abcd"[: len(item.options)]
             letter = choice.letter_pointed_at(text)
@@ -208,7 +245,7 @@ class ValidateQuizForm(FormValidationAction):
                      f"{letters[-1]}, or the option's words; or say skip, repeat or stop."
             )
             return {"quiz_answer": None, "quiz": quiz}
-        dispatcher.utter_message(text=feedback(item, picked))
+        dispatcher.utter_message(text=feedback(item, picked, order))
         outcome = "skipped" if picked is None else ("right" if picked == item.answer else "missed")
         quiz[outcome] = [*quiz.get(outcome, []), item.key]
         quiz["index"] = index + 1

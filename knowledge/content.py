@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 from urllib.parse import urlparse
 
 import yaml
@@ -60,6 +60,13 @@ class Problem:
         return f"{where}: {self.entry}: {self.message}" if self.entry else f"{where}: {self.message}"
 
 
+class Place(NamedTuple):
+    """Where an entry starts: its file (as in a Problem) and line."""
+
+    file: str
+    line: int
+
+
 class ContentError(Exception):
     """The content has problems; nothing was loaded."""
 
@@ -82,6 +89,8 @@ class Content:
     scenarios: list[Scenario]
     drills: list[Drill]
     content_hash: str
+    # where each entry starts, by its top-level list and key: ("hotlines", "nhth") -> hotlines.yml, line 18
+    places: dict[tuple[str, str], Place] = field(default_factory=dict)
 
     def records(self) -> list[Base]:
         terms: list[Base] = [t for facet in self.vocabulary.values() for t in facet.values()]
@@ -105,6 +114,7 @@ class _Entry:
     raw: Mapping[str, Any]
     file: str
     problems: list[Problem]
+    section: str
     name: str = ""
     _seen: set[str] = field(default_factory=lambda: {"__line__"})
 
@@ -205,27 +215,30 @@ def _entries(path: Path, section: str, problems: list[Problem]) -> list[_Entry]:
     entries = []
     for item in data[section]:
         if isinstance(item, dict):
-            entries.append(_Entry(item, name, problems))
+            entries.append(_Entry(item, name, problems, section))
         else:
             problems.append(Problem(name, 0, "", f"every item under '{section}' must be a mapping, not {item!r}"))
     return entries
 
 
-def _unique(entries: list[_Entry], field_name: str) -> list[_Entry]:
-    """Name each entry by its key field and report duplicates; returns the entries in order."""
+def _unique(entries: list[_Entry], field_name: str, places: dict[tuple[str, str], Place]) -> list[_Entry]:
+    """Name each entry by its key field, note where it starts and report duplicates; returns the
+    entries in order."""
     seen: dict[str, int] = {}
     for entry in entries:
         entry.name = str(entry.raw.get(field_name, f"entry at line {entry.line}"))
         if entry.name in seen:
             entry.problem(f"duplicate {field_name} (first at line {seen[entry.name]})")
         seen.setdefault(entry.name, entry.line)
+        places.setdefault((entry.section, entry.name), Place(entry.file, entry.line))
     return entries
 
 
-def _read_vocabulary(path: Path, problems: list[Problem]) -> dict[str, dict[str, VocabularyTerm]]:
+def _read_vocabulary(path: Path, problems: list[Problem],
+                     places: dict[tuple[str, str], Place]) -> dict[str, dict[str, VocabularyTerm]]:
     vocabulary: dict[str, dict[str, VocabularyTerm]] = {facet: {} for facet in FACETS}
     for facet in FACETS:
-        for entry in _unique(_entries(path, facet, problems), "key"):
+        for entry in _unique(_entries(path, facet, problems), "key", places):
             term = VocabularyTerm(
                 facet=facet, key=entry.key(), label=entry.text("label"), synonyms=entry.texts("synonyms")
             )
@@ -238,11 +251,12 @@ def _read_vocabulary(path: Path, problems: list[Problem]) -> dict[str, dict[str,
 def read_content(directory: Path = CONTENT_DIR) -> Content:
     """Read and validate every content file; raise ContentError listing all problems."""
     problems: list[Problem] = []
-    vocabulary = _read_vocabulary(directory / "vocabulary.yml", problems)
+    places: dict[tuple[str, str], Place] = {}
+    vocabulary = _read_vocabulary(directory / "vocabulary.yml", problems, places)
     topics, audiences = vocabulary["topics"], vocabulary["audiences"]
 
     hotlines = []
-    for e in _unique(_entries(directory / "hotlines.yml", "hotlines", problems), "key"):
+    for e in _unique(_entries(directory / "hotlines.yml", "hotlines", problems), "key", places):
         hotline = Hotline(
             key=e.key(), name=e.text("name"), operator=e.text("operator"), phone=e.phone("phone"),
             vanity=e.text("vanity", False), text=e.text("text", False), tty=e.text("tty", False),
@@ -258,7 +272,7 @@ def read_content(directory: Path = CONTENT_DIR) -> Content:
 
     laws = []
     alias_owner: dict[str, str] = {}
-    for e in _unique(_entries(directory / "laws.yml", "laws", problems), "key"):
+    for e in _unique(_entries(directory / "laws.yml", "laws", problems), "key", places):
         law = Law(
             key=e.key(), kind=e.choice("kind", ("statute", "guidance")), name=e.text("name"),
             short_name=e.text("short_name", False), aliases=e.texts("aliases"), citation=e.text("citation"),
@@ -273,7 +287,7 @@ def read_content(directory: Path = CONTENT_DIR) -> Content:
         laws.append(law)
 
     publications = []
-    for e in _unique(_entries(directory / "publications.yml", "publications", problems), "key"):
+    for e in _unique(_entries(directory / "publications.yml", "publications", problems), "key", places):
         publications.append(Publication(
             key=e.key(), title=e.text("title"), publisher=e.text("publisher"), year=e.integer("year"),
             first_published=e.integer("first_published"),
@@ -286,7 +300,7 @@ def read_content(directory: Path = CONTENT_DIR) -> Content:
     publication_keys = {p.key: p for p in publications}
 
     answers = []
-    for e in _unique(_entries(directory / "answers.yml", "answers", problems), "key"):
+    for e in _unique(_entries(directory / "answers.yml", "answers", problems), "key", places):
         answers.append(Answer(
             key=e.key(), position=len(answers), topic=e.choice("topic", ANSWER_TOPICS),
             subtopics=e.keys("subtopics", topics, "topic", required=False), title=e.text("title"),
@@ -298,7 +312,8 @@ def read_content(directory: Path = CONTENT_DIR) -> Content:
         e.finish()
 
     state_lines = []
-    for e in _unique(_entries(directory / "state_reporting_lines.yml", "state_reporting_lines", problems), "abbr"):
+    state_entries = _entries(directory / "state_reporting_lines.yml", "state_reporting_lines", problems)
+    for e in _unique(state_entries, "abbr", places):
         line = StateReportingLine(
             abbr=e.code("abbr", r"[A-Z]{2}", "a two-letter USPS code"),
             name=e.text("name"), aliases=e.texts("aliases"), statewide=e.boolean("statewide"), phone=e.phone("phone"),
@@ -317,12 +332,12 @@ def read_content(directory: Path = CONTENT_DIR) -> Content:
 
     sources = {"law": {law.key for law in laws}, "publication": set(publication_keys),
                "answer": {a.key for a in answers}, "hotline": {h.key for h in hotlines}}
-    scenarios, drills = _read_training(directory / "scenarios.yml", topics, sources, problems)
+    scenarios, drills = _read_training(directory / "scenarios.yml", topics, sources, problems, places)
 
     if problems:
         raise ContentError(problems)
     return Content(vocabulary, hotlines, laws, publications, answers, state_lines, scenarios, drills,
-                   content_hash(directory))
+                   content_hash(directory), places)
 
 
 def _source(entry: _Entry, sources: Mapping[str, set[str]]) -> tuple[str | None, str | None]:
@@ -341,10 +356,10 @@ def _source(entry: _Entry, sources: Mapping[str, set[str]]) -> tuple[str | None,
 
 
 def _read_training(path: Path, topics: Mapping[str, Any], sources: Mapping[str, set[str]],
-                   problems: list[Problem]) -> tuple[list[Scenario], list[Drill]]:
+                   problems: list[Problem], places: dict[tuple[str, str], Place]) -> tuple[list[Scenario], list[Drill]]:
     """Quiz scenarios and drill questions; each names the knowledge-base entry its facts come from."""
     scenarios = []
-    for e in _unique(_entries(path, "scenarios", problems), "key"):
+    for e in _unique(_entries(path, "scenarios", problems), "key", places):
         options = e.texts("options", True)
         if options and not 3 <= len(options) <= len(LETTERS):
             e.problem(f"'options' must list 3 or 4 options, not {len(options)}")
@@ -364,7 +379,7 @@ def _read_training(path: Path, topics: Mapping[str, Any], sources: Mapping[str, 
         e.finish()
 
     drills = []
-    for e in _unique(_entries(path, "drills", problems), "key"):
+    for e in _unique(_entries(path, "drills", problems), "key", places):
         kind, key = _source(e, sources)
         drills.append(Drill(
             key=e.key(), position=len(drills), topics=e.keys("topics", topics, "topic"),

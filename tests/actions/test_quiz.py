@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import random
+import re
+from collections import Counter
 
 import pytest
 
@@ -15,6 +17,7 @@ from actions.quiz import (
     ActionStartQuiz,
     ValidateQuizForm,
     feedback,
+    option_orders,
     select_questions,
 )
 from actions.repository import knowledge_base
@@ -74,8 +77,11 @@ def test_a_topic_quiz_asks_only_about_that_topic(run, monkeypatch):
     assert {knowledge_base().scenario(k).source_kind for k in hotline_quiz["questions"]} == {"hotline"}
 
 
-def quiz_state(keys, index=0):
-    return {"questions": keys, "index": index, "right": [], "missed": [], "skipped": [], "topic": None}
+def quiz_state(keys, index=0, orders=None):
+    """A quiz on these scenarios; without `orders` each question's options are shown as written."""
+    orders = orders or [list(range(len(knowledge_base().scenario(k).options))) for k in keys]
+    return {"questions": keys, "orders": orders, "index": index, "right": [], "missed": [], "skipped": [],
+            "topic": None}
 
 
 def answer(run_validate, state, reply):
@@ -169,13 +175,87 @@ def test_the_question_shows_options_and_buttons(run):
     assert [b["payload"] for b in messages[0]["buttons"]] == ["a", "b", "c", "skip", "repeat", "stop"]
 
 
+def test_options_are_shown_and_read_in_the_quiz_order(run, validate):
+    """The letters, numbers and words a trainee replies with name the options as shown, and the
+    feedback names the right one with the letter it was shown under."""
+    item = knowledge_base().scenario("pstsfa_missing_24_hours")  # (a) as written in the content
+    right, wrong = item.options[item.answer], item.options[2]
+    state = quiz_state([item.key], orders=[[2, 0, 1]])  # shown as c, a, b
+    messages, _ = run(ActionAskQuizAnswer(), slots={"quiz": state})
+    assert messages[0]["text"].endswith(f"a) {wrong}\nb) {right}\nc) {item.options[1]}")
+    assert [b["payload"] for b in messages[0]["buttons"]][:3] == ["a", "b", "c"]
+    for reply in ("b", "B)", "the second one", "2", right):
+        said = answer(validate, state, reply)[0][0]["text"]
+        assert said.startswith(f"Right: b) {right}"), (reply, said)
+    for reply in ("a", "first", wrong):
+        said = answer(validate, state, reply)[0][0]["text"]
+        assert said.startswith(f"Not quite; that one trips a lot of people up. The answer is b) {right}"), reply
+    assert answer(validate, state, "skip")[0][0]["text"].startswith(f"Skipped. The answer is b) {right}")
+
+
+def test_a_quiz_kept_from_before_option_orders_shows_them_as_written(run, validate):
+    """A conversation saved mid-quiz by an earlier version (no `orders`) goes on as it started."""
+    item = knowledge_base().scenario("pstsfa_missing_24_hours")
+    state = quiz_state([item.key])
+    del state["orders"]
+    messages, _ = run(ActionAskQuizAnswer(), slots={"quiz": state})
+    assert f"a) {item.options[0]}\nb) {item.options[1]}" in messages[0]["text"]
+    assert answer(validate, state, "a")[0][0]["text"].startswith(f"Right: a) {item.options[0]}")
+
+
+OPTION_LINE = re.compile(r"^([a-d])\) (.+)$", re.MULTILINE)
+
+
+def shown_right(run, monkeypatch, seed: int, text: str = "quiz me") -> list[tuple[str, int, str]]:
+    """The quiz this seed starts, as the trainee sees it: (scenario, number of options, the letter the
+    right answer is shown under) for each question."""
+    monkeypatch.setenv("QUIZ_SEED", str(seed))
+    _, events = run(ActionStartQuiz(), text, "start_quiz")
+    quiz = next(e["value"] for e in events if e["name"] == "quiz")
+    shown = []
+    for index, key in enumerate(quiz["questions"]):
+        item = knowledge_base().scenario(key)
+        messages, _ = run(ActionAskQuizAnswer(), slots={"quiz": {**quiz, "index": index}})
+        letters = {option: letter for letter, option in OPTION_LINE.findall(messages[0]["text"])}
+        shown.append((key, len(item.options), letters[item.options[item.answer]]))
+    return shown
+
+
+def test_the_right_answer_is_shown_under_every_letter_as_often_and_no_letter_dominates_a_quiz(run, monkeypatch):
+    """The content has most right answers at (a) and none at (d); as shown, over 400 seeded quizzes each
+    letter is right about as often as chance makes it (each question's letters equally likely), every
+    scenario's right answer turns up under each of its letters, and no quiz has one letter right in
+    more than 3 of its 5 questions."""
+    right, expected, letters_of = Counter(), Counter(), {}
+    for seed in range(400):
+        quiz = shown_right(run, monkeypatch, seed)
+        assert max(Counter(letter for _, _, letter in quiz).values()) <= 3, (seed, quiz)
+        for key, size, letter in quiz:
+            right[letter] += 1
+            expected.update({possible: 1 / size for possible in "abcd"[:size]})
+            letters_of.setdefault(key, (size, set()))[1].add(letter)
+    for letter in "abcd":  # within four standard deviations of chance (Poisson)
+        assert abs(right[letter] - expected[letter]) <= 4 * expected[letter] ** 0.5, (right, expected)
+    assert len(letters_of) == len(knowledge_base().scenarios())
+    assert {key: sorted(seen) for key, (size, seen) in letters_of.items() if len(seen) < size} == {}
+
+
+def test_option_orders_are_repeatable_with_a_seed_and_keep_every_option():
+    questions = select_questions(knowledge_base().scenarios(), random.Random(5))
+    orders = option_orders(questions, random.Random(5))
+    assert orders == option_orders(questions, random.Random(5))
+    assert [sorted(order) for order in orders] == [list(range(len(q.options))) for q in questions]
+
+
 def test_every_question_and_its_feedback_fit_on_a_phone_screen():
+    """The order of the options changes neither length."""
     for item in knowledge_base().scenarios():
         from actions.formatting import scenario
 
-        assert len(scenario(item, 5, 5)) <= SCREEN, item.key
-        assert len(feedback(item, item.answer)) <= SCREEN, item.key
-        assert len(feedback(item, None)) <= SCREEN, item.key
+        order = list(range(len(item.options)))
+        assert len(scenario(item, 5, 5, order)) <= SCREEN, item.key
+        assert len(feedback(item, item.answer, order)) <= SCREEN, item.key
+        assert len(feedback(item, None, order)) <= SCREEN, item.key
 
 
 def test_a_drill_shows_the_model_answer_its_source_and_the_key_terms_covered(run, domain, monkeypatch):

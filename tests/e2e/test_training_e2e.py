@@ -33,13 +33,20 @@ def asked(reply: str, content: Content) -> Scenario:
 
 
 ORDINALS = ["the first one", "the second one", "the third one", "the fourth one"]
+OPTION_LINE = re.compile(r"^([a-d])\) (.+)$", re.MULTILINE)
 # how the trainee answers question n: a letter, the option's words, an ordinal, a wrong letter, skip
 EXPECTED = {1: "Right", 2: "Right", 3: "Right", 4: "Not quite", 5: "Skipped"}
 
 
-def typed(number: int, item: Scenario) -> str:
-    return {1: f"{'abcd'[item.answer].upper()})", 2: item.options[item.answer], 3: ORDINALS[item.answer],
-            4: "abcd"[(item.answer + 1) % len(item.options)], 5: "skip"}[number]
+def right_letter(reply: str, item: Scenario) -> str:
+    """The letter the reply shows the question's right answer under (each quiz orders the options)."""
+    return {option: letter for letter, option in OPTION_LINE.findall(reply)}[item.options[item.answer]]
+
+
+def typed(number: int, item: Scenario, letter: str) -> str:
+    shown = "abcd".index(letter)
+    return {1: f"{letter.upper()})", 2: item.options[item.answer], 3: ORDINALS[shown],
+            4: "abcd"[(shown + 1) % len(item.options)], 5: "skip"}[number]
 
 
 def test_a_new_staff_member_finishes_a_five_question_quiz(servers, content):
@@ -52,9 +59,10 @@ def test_a_new_staff_member_finishes_a_five_question_quiz(servers, content):
     item, seen = asked(reply, content), []
     for number in range(1, 6):
         seen.append(item.key)
-        reply = servers.reply(typed(number, item), sender)
-        assert reply.startswith(EXPECTED[number]), (typed(number, item), reply)
-        assert f"{'abcd'[item.answer]}) {item.options[item.answer]}" in reply
+        letter = right_letter(reply, item)
+        reply = servers.reply(typed(number, item, letter), sender)
+        assert reply.startswith(EXPECTED[number]), (typed(number, item, letter), reply)
+        assert f"{letter}) {item.options[item.answer]}" in reply  # the feedback uses the letter shown
         assert "Source:" in reply and "https://" in reply
         if number < 5:
             assert f"Question {number + 1} of 5" in reply

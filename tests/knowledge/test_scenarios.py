@@ -1,6 +1,7 @@
 """Training scenarios and drills are validated like all content, and loaded with it."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from sqlalchemy import func, select
@@ -72,3 +73,30 @@ def test_a_bad_scenario_leaves_the_database_unchanged(content_dir, content, tmp_
         assert session.execute(select(LoadInfo.content_hash)).scalar_one() == content.content_hash
         assert session.execute(select(func.count()).select_from(Scenario)).scalar_one() == len(content.scenarios)
         assert session.get(Scenario, "prevention_month_january").question.startswith("When is National")
+
+
+# Words that point at an option by its letter or place: the quiz shows the options in a new order
+# each time (actions/quiz.py), so "option (a)" or "both of the above" would point at the wrong one.
+BY_PLACE = re.compile(
+    r"\(\s*[a-d]\s*\)|(?<![\w(])[a-d]\)|\b(?:option|answer|choice|letter)s? \(?[a-d]\b"
+    r"|\b(?:all|none|both|either|neither|any) of (?:the|these) (?:above|options|answers|choices)\b"
+    r"|\bthe (?:above|previous|next|first|second|third|fourth|last|other) (?:option|answer|choice|one)s?\b"
+    r"|\b(?:above|below) (?:options?|answers?|choices?)\b",
+    re.IGNORECASE,
+)
+
+
+def test_no_scenario_points_at_an_option_by_its_letter_or_place(content):
+    found = {(s.key, part): BY_PLACE.findall(text) for s in content.scenarios
+             for part, text in [("question", s.question), ("explanation", s.explanation),
+                                *((f"option {i + 1}", o) for i, o in enumerate(s.options))]}
+    assert {where: words for where, words in found.items() if words} == {}
+
+
+def test_pointing_at_an_option_by_its_letter_or_place_is_caught():
+    for text in ("Both of the above.", "As option (a) says", "Option b is wrong", "a) and c) are myths",
+                 "none of these answers", "the first option is a myth", "All of the options."):
+        assert BY_PLACE.search(text), text
+    for text in ("Call 911 (a law-enforcement emergency).", "Plan a safe exit", "the first call",
+                 "both are indicators", "Under 18 (see TVPA)."):
+        assert not BY_PLACE.search(text), text
