@@ -14,7 +14,7 @@ from tests.actions.conftest import texts
         ("missing_child", ["1-800-843-5678"]),
         ("online_exploitation", ["report.cybertip.org"]),
         ("image_removal", ["takeitdown.ncmec.org"]),
-        ("suicidal_thoughts", ["988"]),
+        ("suicidal_thoughts", ["911", "988"]),
         ("runaway_youth", ["1-800-786-2929"]),
         ("lgbtq_youth", ["1-866-488-7386"]),
         ("native_communities", ["1-844-762-8483"]),
@@ -109,3 +109,8 @@ def test_a_follow_up_naming_a_state_continues_the_report_question(run):
 def test_a_follow_up_naming_an_audience_finds_publications(run):
     reply = texts(*run(ActionFollowUp(), "for foster parents", "inform", {"audience": "parents_caregivers"}))
     assert "Protecting Our Youth" in reply
+
+
+def test_for_suicidal_thoughts_911_comes_before_988(run):
+    messages, _ = run(ActionReferHotline(), "", "ask_hotline", {"situation": "suicidal_thoughts"})
+    assert messages[0]["text"].startswith("Emergency (911)") and "988" in messages[1]["text"]
