@@ -182,7 +182,9 @@ class KnowledgeBase:
         return self.publications([hit.key for hit in hits])
 
     def hotlines_for(self, situation: str) -> list[Hotline]:
-        return [h for h in self._records().hotlines if situation in h.situations]
+        """The lines for a situation, those for immediate danger (911) first, then by name."""
+        lines = [h for h in self._records().hotlines if situation in h.situations]
+        return sorted(lines, key=lambda h: "immediate_danger" not in h.situations)
 
     def state_line(self, abbr: str) -> StateReportingLine | None:
         return self._records().get(StateReportingLine, abbr.upper())
