@@ -37,7 +37,8 @@ ANSWER_TOPICS = ("signs", "risk_factors", "prevention", "definitions", "preventi
                  "laws", "practice")
 ASKED_AS = (3, 8)  # an answer lists 3 to 8 ways people ask its question
 EVIDENCE_MAX = 500  # characters: evidence is a short excerpt of the source, not a copy of the page
-ANSWERS_DIR = "answers"  # answers/*.yml: more answers, in the format of answers.yml
+GENERAL_ANSWERS = "answers.yml"  # each topic's general answers, read first
+ANSWERS_DIR = "answers"  # answers/*.yml: answers to one question each, in the same format
 # answers.yml predates these fields. ISSUE 20 SWITCH: remove "evidence" once its entries carry it.
 ANSWERS_YML_MAY_OMIT = frozenset({"evidence", "asked_as"})
 DIFFICULTIES = ("basic", "intermediate", "advanced")
@@ -325,7 +326,7 @@ def read_content(directory: Path = CONTENT_DIR) -> Content:
 def answer_files(directory: Path = CONTENT_DIR) -> list[Path]:
     """answers.yml, then answers/*.yml in name order: answers.yml's first answer of a topic stays its
     general answer."""
-    return [directory / "answers.yml", *sorted((directory / ANSWERS_DIR).glob("*.yml"))]
+    return [directory / GENERAL_ANSWERS, *sorted((directory / ANSWERS_DIR).glob("*.yml"))]
 
 
 def _read_answers(directory: Path, topics: Mapping[str, Any], audiences: Mapping[str, Any],
@@ -356,7 +357,7 @@ def _read_answers(directory: Path, topics: Mapping[str, Any], audiences: Mapping
             if evidence and len(evidence) > EVIDENCE_MAX:
                 e.problem(f"'evidence' must be an excerpt of at most {EVIDENCE_MAX} characters, not {len(evidence)}")
             answers.append(Answer(
-                key=e.key(), position=len(answers), topic=e.choice("topic", ANSWER_TOPICS),
+                key=e.key(), position=len(answers), file=name, topic=e.choice("topic", ANSWER_TOPICS),
                 subtopics=e.keys("subtopics", topics, "topic", required=False),
                 audiences=e.keys("audiences", audiences, "audience", required=False), title=e.text("title"),
                 asked_as=asked_as, summary=e.text("summary"), points=e.texts("points"), source=e.text("source"),

@@ -91,6 +91,7 @@ class Answer(Base):
     key = Column(String(64), primary_key=True)
     # order in answers.yml, then answers/*.yml: the first of a topic is its general answer
     position = Column(Integer, nullable=False)
+    file = Column(String(100), nullable=False)  # answers.yml (general answers) or answers/<area>.yml
     topic = Column(String(32), nullable=False)
     subtopics = Column(JSON, nullable=False, default=list)
     audiences = Column(JSON, nullable=False, default=list)  # who it is mainly for; empty: everyone

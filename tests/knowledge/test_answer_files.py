@@ -24,9 +24,9 @@ answers:
     audiences: [parents_caregivers, caseworkers]
     title: Money does not have to change hands
     asked_as:
-      - does money have to change hands for it to be trafficking
-      - is trading sex for a couch to sleep on trafficking
-      - what counts as something of value
+      - does payment have to be in cash for it to count
+      - is swapping sex for a futon to sleep on trafficking
+      - what counts as something of value in a test fixture
     summary: >-
       A commercial sex act is an exchange of anything of value, such as money, drugs or a place to stay.
     source: Children's Bureau; NCMEC
@@ -36,6 +36,7 @@ answers:
     hotlines: [nhth]
     last_verified: 2026-12-07
 """
+LAST_ASKED = "      - what counts as something of value in a test fixture\n"
 
 
 def write(content_dir: Path, text: str = VALID, name: str = "test.yml") -> Path:
@@ -59,7 +60,7 @@ def test_answers_from_every_file_are_read_after_answers_yml(content_dir):
     assert [a.key for a in answers[:-1]] == [a.key for a in shipped]  # answers/test.yml sorts last here
     added = answers[-1]
     assert (added.key, added.position) == ("test_anything_of_value", len(shipped))
-    assert added.asked_as[1] == "is trading sex for a couch to sleep on trafficking"
+    assert added.asked_as[1] == "is swapping sex for a futon to sleep on trafficking"
     assert added.audiences == ["parents_caregivers", "caseworkers"]
     assert added.hotlines == ["nhth"]
     assert added.evidence.startswith('a "commercial sex act"')
@@ -68,11 +69,10 @@ def test_answers_from_every_file_are_read_after_answers_yml(content_dir):
 @pytest.mark.parametrize(
     "old, new, expected",
     [
-        ("      - what counts as something of value\n", "", "'asked_as' must list 3 to 8 ways people ask it, not 2"),
-        ("      - what counts as something of value\n", "      - what counts as something of value\n"
-         + "".join(f"      - phrasing {n}\n" for n in range(6)), "not 9"),
-        ("- what counts as something of value", "- Does money have to change hands for it to be trafficking",
-         "lists 'Does money have to change hands for it to be trafficking' twice"),
+        (LAST_ASKED, "", "'asked_as' must list 3 to 8 ways people ask it, not 2"),
+        (LAST_ASKED, LAST_ASKED + "".join(f"      - phrasing {n}\n" for n in range(6)), "not 9"),
+        ("- what counts as something of value in a test fixture", "- Does payment have to be in cash for it to count",
+         "lists 'Does payment have to be in cash for it to count' twice"),
         ("    asked_as:\n", "    asked_as_typo:\n", "'asked_as' is required"),
         ("audiences: [parents_caregivers, caseworkers]", "audiences: [parents, caseworkers]",
          "'audiences' names unknown audience 'parents'"),
@@ -142,10 +142,10 @@ def _keys(engine, words: str) -> list[str]:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_question_finds_the_answer_whose_phrasings_match(content_dir, tmp_path, backend):
-    """"couch" is only in the answer's asked_as, not its title or text: the phrasings are indexed."""
+    """"futon" is only in the answer's asked_as, not its title or text: the phrasings are indexed."""
     write(content_dir)
     content = read_content(content_dir)
-    question = "My foster daughter trades sex for a couch to sleep on. Is that trafficking?"
+    question = "My foster daughter swaps sex for a futon to sleep on. Is that trafficking?"
     if backend == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'kb.db'}")
         load(engine, content)
@@ -159,8 +159,9 @@ def test_a_question_finds_the_answer_whose_phrasings_match(content_dir, tmp_path
             assert _keys(engine, question)[0] == "test_anything_of_value"
             with Session(engine, future=True) as session:
                 stored = session.get(Answer, "test_anything_of_value")
-                assert stored.asked_as[0] == "does money have to change hands for it to be trafficking"
+                assert stored.asked_as[0] == "does payment have to be in cash for it to count"
                 assert (stored.audiences, stored.hotlines) == (["parents_caregivers", "caseworkers"], ["nhth"])
+                assert stored.file == "answers/test.yml"
                 assert stored.evidence
         finally:
             engine.dispose()
