@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from knowledge.content import GENERAL_ANSWERS
 from knowledge.db import make_engine
 from knowledge.language import analyse, content_lemmas
 from knowledge.schema import (
@@ -138,31 +139,47 @@ class KnowledgeBase:
     def laws(self) -> list[Law]:
         return list(self._records().laws)
 
-    def answers(self, topic: str) -> list[Answer]:
-        return [a for a in self._records().answers if a.topic == topic]
+    def answers(self, *topics: str) -> list[Answer]:
+        return [a for a in self._records().answers if a.topic in topics]
 
-    def best_answer(self, topic: str, question: str, subtopics: Sequence[str] = ()) -> Answer | None:
-        """The answer on `topic` that best fits the question.
+    def best_answer(self, topics: Sequence[str], question: str, subtopics: Sequence[str] = ()) -> Answer | None:
+        """The answer on `topics` that best fits the question: the first topic is the question's, the
+        others hold answers to the same kind of question (a myth corrected is a definition).
 
-        A subtopic the user named decides first; then words of the question, beyond vocabulary
-        phrases, that tell the candidates apart ("does a *minor* have to be *forced*"; not
-        "trafficking", which they all share); with neither, the topic's general answer, which is
-        the first in answers.yml."""
-        candidates = self.answers(topic)
+        A question worded as an answer says it is asked (an asked_as phrasing: the same content words
+        in the same order) gets that answer. Then a subtopic the user named decides: its general answer (in
+        answers.yml), or else the best match among its answers. Then words of the question, beyond
+        vocabulary phrases, that tell the candidates apart: found in some of them but not in most
+        ("does a *minor* have to be *forced*"; not "trafficking", which most share). With neither,
+        the first topic's general answer, its first in answers.yml."""
+        candidates = self.answers(*topics)
+        asked = tuple(content_lemmas(analyse(question)))
+        for answer in candidates:
+            if any(_lemmas(phrasing) == asked for phrasing in answer.asked_as):
+                return answer
         for subtopic in subtopics:
-            for answer in candidates:
-                if subtopic in answer.subtopics:
-                    return answer
+            named = [a for a in candidates if subtopic in a.subtopics]
+            general = next((a for a in named if a.file == GENERAL_ANSWERS), None)
+            if named:
+                return general or self._best_match(named, question) or named[0]
         with self._session() as session:
-            clues = set(parse_query(session, question).free_terms)
-        words_of = [_words(" ".join([a.title, a.summary, *a.points])) for a in candidates]
-        telling = {c for c in clues if 0 < sum(c in words for words in words_of) < len(candidates)}
-        if telling:
-            by_key = {a.key: a for a in candidates}
-            for hit in self.search(question, kinds=("answer",), limit=50):
-                if hit.key in by_key:
-                    return by_key[hit.key]
-        return candidates[0] if candidates else None
+            clues = frozenset(parse_query(session, question).free_terms)
+        general = next((a for a in candidates if a.topic == topics[0] and a.file == GENERAL_ANSWERS), None)
+        return self._telling_match(candidates, clues, question) or general or next(iter(candidates), None)
+
+    def _telling_match(self, candidates: Sequence[Answer], clues: frozenset[str], question: str) -> Answer | None:
+        """The candidate the full-text search ranks first for the question, when the question has
+        words that tell the candidates apart: found in some of them but not in most."""
+        words_of = [_words(" ".join([a.title, *a.asked_as, a.summary, *a.points])) for a in candidates]
+        if not any(0 < sum(c in words for words in words_of) <= len(candidates) // 2 for c in clues):
+            return None
+        return self._best_match(candidates, question)
+
+    def _best_match(self, candidates: Sequence[Answer], question: str) -> Answer | None:
+        """The candidate the full-text search ranks first for the question, if it finds any."""
+        by_key = {a.key: a for a in candidates}
+        return next((by_key[hit.key] for hit in self.search(question, kinds=("answer",), limit=50)
+                     if hit.key in by_key), None)
 
     def says_more_than(self, words: str, generic: set[str]) -> bool:
         """Does the text name anything to search for beyond `generic` words?"""
@@ -217,10 +234,15 @@ class KnowledgeBase:
             return search(session, words, kinds=kinds, limit=limit)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=4096)
+def _lemmas(text: str) -> tuple[str, ...]:
+    """Content lemmas, in order, of an answer's text or one of its asked_as phrasings; answers change
+    only on reload, so each is analysed once."""
+    return tuple(content_lemmas(analyse(text)))
+
+
 def _words(text: str) -> frozenset[str]:
-    """Content lemmas of an answer's text; answers change only on reload, so each is analysed once."""
-    return frozenset(content_lemmas(analyse(text)))
+    return frozenset(_lemmas(text))
 
 
 @lru_cache(maxsize=1)

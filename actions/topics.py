@@ -12,13 +12,14 @@ from actions.more import utter_paged
 from actions.repository import graceful_when_unreachable, knowledge_base
 from actions.slots import latest_entities, latest_intent
 
-# intent -> answers.yml topic
+# intent -> the answer topics that answer it (knowledge/CONTENT.md), the intent's own topic first:
+# a myth set right answers the same questions as a definition.
 INTENT_TOPICS = {
-    "ask_signs": "signs",
-    "ask_risk_factors": "risk_factors",
-    "ask_prevention": "prevention",
-    "ask_definition": "definitions",
-    "ask_prevention_month": "prevention_month",
+    "ask_signs": ("signs",),
+    "ask_risk_factors": ("risk_factors",),
+    "ask_prevention": ("prevention",),
+    "ask_definition": ("definitions", "myths"),
+    "ask_prevention_month": ("prevention_month",),
 }
 
 
@@ -28,16 +29,16 @@ class ActionAnswerTopic(Action):
 
     @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        topic = INTENT_TOPICS.get(latest_intent(tracker) or "", "signs")
+        topics = INTENT_TOPICS.get(latest_intent(tracker) or "", ("signs",))
         question = tracker.latest_message.get("text") or ""
-        answer = knowledge_base().best_answer(topic, question, latest_entities(tracker, "topic"))
+        answer = knowledge_base().best_answer(topics, question, latest_entities(tracker, "topic"))
         if answer is None:
             dispatcher.utter_message(response="utter_no_answer")
             return []
         # Remember what we talk about, for "do you have a publication on that?"
         talked_about = answer.subtopics[0] if answer.subtopics else None
-        if talked_about is None and knowledge_base().label("topics", topic):
-            talked_about = topic
+        if talked_about is None and knowledge_base().label("topics", topics[0]):
+            talked_about = topics[0]
         buttons = [{"title": "Publications on this", "payload": "/find_publications"},
                    {"title": "Who do I call?", "payload": '/ask_hotline{"situation": "suspected_trafficking"}'}]
         text = formatting.answer(answer)

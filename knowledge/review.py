@@ -87,6 +87,7 @@ def what_to_check(record: Dated) -> str:
         return _listed([
             "the summary" + (f" and the {len(record.points)} points" if record.points else ""),
             f"as stated by {record.source}",
+            "that the evidence quoted is still on the page" if record.evidence else None,
             f"the publications it points to ({', '.join(record.publications)})" if record.publications else None,
         ])
     others = [f"{n['label']} {n['phone']}" for n in record.other_numbers]

@@ -40,3 +40,20 @@ def test_risk_factors_prevention_and_month(run):
 def test_related_publications_are_offered(run):
     messages, events = run(ActionAnswerTopic(), "who is at risk", "ask_risk_factors")
     assert "To read more" in texts(messages, events)
+
+
+def test_a_question_asked_as_an_answer_lists_it_gets_that_answer(run):
+    """The issue's example: a parent trafficking their own child used to get the TVPA definition."""
+    answer = texts(*run(ActionAnswerTopic(), "Can a parent traffic their own child?", "ask_definition"))
+    assert "family member" in answer and "severe forms" not in answer
+
+
+def test_a_definition_question_is_answered_from_the_myths_too(run):
+    answer = texts(*run(ActionAnswerTopic(), "is it trafficking if she got drugs, not cash?", "ask_definition"))
+    assert "anything of value" in answer
+
+
+def test_a_subtopic_without_a_general_answer_gets_its_best_match(run):
+    answer = texts(*run(ActionAnswerTopic(), "what does sextortion mean exactly", "ask_definition",
+                        {"topic": "online_exploitation"}))
+    assert "blackmail" in answer and "groom" not in answer.lower()
