@@ -33,7 +33,13 @@ PHONE = re.compile(r"^(1-)?[2-9]\d{2}-\d{3}-\d{4}$")
 SHORT_CODES = {"911", "988", "711"}
 KEY = re.compile(r"[a-z][a-z0-9_]*")
 FACETS = ("topics", "audiences", "publication_types", "situations")
-ANSWER_TOPICS = ("signs", "risk_factors", "prevention", "definitions", "prevention_month")
+ANSWER_TOPICS = ("signs", "risk_factors", "prevention", "definitions", "prevention_month", "myths", "what_to_do",
+                 "laws", "practice")
+ASKED_AS = (3, 8)  # an answer lists 3 to 8 ways people ask its question
+EVIDENCE_MAX = 500  # characters: evidence is a short excerpt of the source, not a copy of the page
+ANSWERS_DIR = "answers"  # answers/*.yml: more answers, in the format of answers.yml
+# answers.yml predates these fields. ISSUE 20 SWITCH: remove "evidence" once its entries carry it.
+ANSWERS_YML_MAY_OMIT = frozenset({"evidence", "asked_as"})
 DIFFICULTIES = ("basic", "intermediate", "advanced")
 LETTERS = "abcd"  # a scenario has 3 or 4 options, answered by letter
 SOURCE_KINDS = ("law", "publication", "answer", "hotline")
@@ -186,9 +192,10 @@ def _is_text_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value)
 
 
-def _entries(path: Path, section: str, problems: list[Problem]) -> list[_Entry]:
-    """The list of mappings under `section` in a file, as _Entry objects."""
-    name = path.name
+def _entries(path: Path, section: str, problems: list[Problem], name: str = "") -> list[_Entry]:
+    """The list of mappings under `section` in a file, as _Entry objects; `name` is how problems
+    name the file (its file name unless given)."""
+    name = name or path.name
     if not path.exists():
         problems.append(Problem(name, 0, "", "file is missing"))
         return []
@@ -285,17 +292,7 @@ def read_content(directory: Path = CONTENT_DIR) -> Content:
         e.finish()
     publication_keys = {p.key: p for p in publications}
 
-    answers = []
-    for e in _unique(_entries(directory / "answers.yml", "answers", problems), "key"):
-        answers.append(Answer(
-            key=e.key(), position=len(answers), topic=e.choice("topic", ANSWER_TOPICS),
-            subtopics=e.keys("subtopics", topics, "topic", required=False), title=e.text("title"),
-            summary=e.text("summary"), points=e.texts("points"), source=e.text("source"),
-            source_url=e.url("source_url"),
-            publications=e.keys("publications", publication_keys, "publication", required=False),
-            last_verified=e.day(),
-        ))
-        e.finish()
+    answers = _read_answers(directory, topics, audiences, publication_keys, {h.key: h for h in hotlines}, problems)
 
     state_lines = []
     for e in _unique(_entries(directory / "state_reporting_lines.yml", "state_reporting_lines", problems), "abbr"):
@@ -323,6 +320,53 @@ def read_content(directory: Path = CONTENT_DIR) -> Content:
         raise ContentError(problems)
     return Content(vocabulary, hotlines, laws, publications, answers, state_lines, scenarios, drills,
                    content_hash(directory))
+
+
+def answer_files(directory: Path = CONTENT_DIR) -> list[Path]:
+    """answers.yml, then answers/*.yml in name order: answers.yml's first answer of a topic stays its
+    general answer."""
+    return [directory / "answers.yml", *sorted((directory / ANSWERS_DIR).glob("*.yml"))]
+
+
+def _read_answers(directory: Path, topics: Mapping[str, Any], audiences: Mapping[str, Any],
+                  publications: Mapping[str, Any], hotlines: Mapping[str, Any],
+                  problems: list[Problem]) -> list[Answer]:
+    """Every answer file's answers; a key is unique across all of them."""
+    first_at: dict[str, str] = {}  # key -> "file:line" of its first use
+    asked_by: dict[str, str] = {}  # a phrasing, lowercased -> the key of the answer that lists it
+    answers = []
+    for path in answer_files(directory):
+        name = path.relative_to(directory).as_posix()
+        may_omit = ANSWERS_YML_MAY_OMIT if path.parent == directory else frozenset()
+        for e in _unique(_entries(path, "answers", problems, name), "key"):
+            if e.name in first_at and first_at[e.name].split(":")[0] != name:
+                e.problem(f"duplicate key (first at {first_at[e.name]})")
+            first_at.setdefault(e.name, f"{name}:{e.line}")
+            asked_as = e.texts("asked_as", "asked_as" not in may_omit)
+            if asked_as and not ASKED_AS[0] <= len(asked_as) <= ASKED_AS[1]:
+                low, high = ASKED_AS
+                e.problem(f"'asked_as' must list {low} to {high} ways people ask it, not {len(asked_as)}")
+            for n, phrasing in enumerate(asked_as):
+                owner = asked_by.setdefault(phrasing.lower(), e.name)
+                if owner != e.name:
+                    e.problem(f"'asked_as' phrasing {phrasing!r} is already listed by answer '{owner}'")
+                elif phrasing.lower() in (p.lower() for p in asked_as[:n]):
+                    e.problem(f"'asked_as' lists {phrasing!r} twice")
+            evidence = e.text("evidence", "evidence" not in may_omit)
+            if evidence and len(evidence) > EVIDENCE_MAX:
+                e.problem(f"'evidence' must be an excerpt of at most {EVIDENCE_MAX} characters, not {len(evidence)}")
+            answers.append(Answer(
+                key=e.key(), position=len(answers), topic=e.choice("topic", ANSWER_TOPICS),
+                subtopics=e.keys("subtopics", topics, "topic", required=False),
+                audiences=e.keys("audiences", audiences, "audience", required=False), title=e.text("title"),
+                asked_as=asked_as, summary=e.text("summary"), points=e.texts("points"), source=e.text("source"),
+                source_url=e.url("source_url"), evidence=evidence,
+                hotlines=e.keys("hotlines", hotlines, "hotline", required=False),
+                publications=e.keys("publications", publications, "publication", required=False),
+                last_verified=e.day(),
+            ))
+            e.finish()
+    return answers
 
 
 def _source(entry: _Entry, sources: Mapping[str, set[str]]) -> tuple[str | None, str | None]:
@@ -390,7 +434,8 @@ def _other_numbers(entry: _Entry) -> list[dict[str, str]]:
 
 def content_hash(directory: Path = CONTENT_DIR) -> str:
     digest = hashlib.sha256()
-    for name in FILES:
+    answers = [path.relative_to(directory).as_posix() for path in answer_files(directory)[1:]]
+    for name in [*FILES, *answers]:
         path = directory / name
         digest.update(name.encode())
         digest.update(path.read_bytes() if path.exists() else b"")

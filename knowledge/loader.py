@@ -12,11 +12,13 @@ from knowledge.content import Content
 from knowledge.language import Term, VocabularyMatcher, analyse, content_lemmas, tag_token
 from knowledge.schema import Base, Document, DocumentTag, LoadInfo, VocabularyTerm
 
-# PostgreSQL: weights A (title) > B (tags) > C (body). The vector is a stored column (documents.search_vector),
-# computed once per load: computed in the query, every search built it again for each matching document,
-# twice (to check the match and to rank it), most of the knowledge base's share of a message's CPU.
+# PostgreSQL: weights A (title; an answer's asked_as, the ways people ask its question) > B (tags) > C (body).
+# The vector is a stored column (documents.search_vector), computed once per load: computed in the query, every
+# search built it again for each matching document, twice (to check the match and to rank it), most of the
+# knowledge base's share of a message's CPU.
 PG_VECTOR = (
     "setweight(to_tsvector('simple', search_title), 'A') || "
+    "setweight(to_tsvector('simple', search_asked), 'A') || "
     "setweight(to_tsvector('simple', search_tags), 'B') || "
     "setweight(to_tsvector('simple', search_body), 'C')"
 )
@@ -42,14 +44,17 @@ def _documents(content: Content) -> list[tuple[Document, list[DocumentTag]]]:
     rows = []
 
     def add(kind: str, key: str, title: str, body: Iterable[str | None], topics: Iterable[str],
-            audiences: Iterable[str] = (), pub_type: str | None = None) -> None:
+            audiences: Iterable[str] = (), pub_type: str | None = None, asked: Iterable[str] = ()) -> None:
         text_body = " ".join(part for part in body if part)
+        questions = ". ".join(asked)
         tags = {kind} | {tag_token("topic", t) for t in topics} | {tag_token("audience", a) for a in audiences}
         if pub_type:
             tags.add(tag_token("type", pub_type))
-        tags |= {tag_token(TAG_FACETS[m.facet], m.key) for m in matcher.find(analyse(f"{title}. {text_body}"))}
+        mentioned = matcher.find(analyse(f"{title}. {questions}. {text_body}"))
+        tags |= {tag_token(TAG_FACETS[m.facet], m.key) for m in mentioned}
         document = Document(kind=kind, key=key, title=title, pub_type=pub_type, search_title=normalized(title),
-                            search_body=normalized(text_body), search_tags=" ".join(sorted(tags)))
+                            search_asked=normalized(questions), search_body=normalized(text_body),
+                            search_tags=" ".join(sorted(tags)))
         document_tags = [DocumentTag(facet="topic", key=t) for t in sorted(set(topics))]
         document_tags += [DocumentTag(facet="audience", key=a) for a in sorted(set(audiences))]
         rows.append((document, document_tags))
@@ -59,7 +64,7 @@ def _documents(content: Content) -> list[tuple[Document, list[DocumentTag]]]:
     for a in content.answers:
         # an answer's topic (e.g. "signs") is also a search topic when the vocabulary has it
         topics = [a.topic, *a.subtopics] if a.topic in content.vocabulary["topics"] else a.subtopics
-        add("answer", a.key, a.title, [a.summary, *a.points, a.source], topics)
+        add("answer", a.key, a.title, [a.summary, *a.points, a.source], topics, a.audiences, asked=a.asked_as)
     for law in content.laws:
         add("law", law.key, law.name, [law.short_name, law.citation, *law.aliases, law.summary, *law.requirements],
             ["laws", *law.topics])
@@ -72,7 +77,7 @@ def _create_search_index(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.execute(text(
             "CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5("
-            "search_title, search_body, search_tags, content='documents', content_rowid='id')"
+            "search_title, search_asked, search_body, search_tags, content='documents', content_rowid='id')"
         ))
     elif connection.dialect.name == "postgresql":
         connection.execute(text(

@@ -89,14 +89,19 @@ class Answer(Base):
     __tablename__ = "answers"
 
     key = Column(String(64), primary_key=True)
-    position = Column(Integer, nullable=False)  # order in answers.yml: the first of a topic is its general answer
+    # order in answers.yml, then answers/*.yml: the first of a topic is its general answer
+    position = Column(Integer, nullable=False)
     topic = Column(String(32), nullable=False)
     subtopics = Column(JSON, nullable=False, default=list)
+    audiences = Column(JSON, nullable=False, default=list)  # who it is mainly for; empty: everyone
     title = Column(String(300), nullable=False)
+    asked_as = Column(JSON, nullable=False, default=list)  # ways people ask the question it answers
     summary = Column(Text, nullable=False)
     points = Column(JSON, nullable=False, default=list)
     source = Column(String(300), nullable=False)
     source_url = Column(String(500), nullable=False)
+    evidence = Column(Text)  # the source's words that support it (answers.yml's entries may lack it yet)
+    hotlines = Column(JSON, nullable=False, default=list)  # lines to offer as the next step
     publications = Column(JSON, nullable=False, default=list)
     last_verified = Column(Date, nullable=False)
 
@@ -166,6 +171,7 @@ class Document(Base):
     title = Column(String(300), nullable=False)
     pub_type = Column(String(32))
     search_title = Column(Text, nullable=False)
+    search_asked = Column(Text, nullable=False, default="")  # an answer's asked_as: the questions it answers
     search_body = Column(Text, nullable=False)
     search_tags = Column(Text, nullable=False)
 

@@ -111,7 +111,7 @@ def search(
         source, score = "documents d", "0.0"
     elif dialect == "sqlite":
         source = "documents_fts JOIN documents d ON d.id = documents_fts.rowid"
-        score = "-bm25(documents_fts, 4.0, 1.0, 2.0)"
+        score = "-bm25(documents_fts, 4.0, 3.0, 1.0, 2.0)"  # title, asked_as, body, tags
         filters.append("documents_fts MATCH :match")
         params["match"] = " OR ".join(f'"{term}"' for term in query.terms)
     elif dialect == "postgresql":
