@@ -39,7 +39,7 @@ answers:
 LAST_ASKED = "      - what counts as something of value in a test fixture\n"
 
 
-def write(content_dir: Path, text: str = VALID, name: str = "test.yml") -> Path:
+def write(content_dir: Path, text: str = VALID, name: str = "zz_test.yml") -> Path:
     folder = content_dir / "answers"
     folder.mkdir(exist_ok=True)
     path = folder / name
@@ -57,7 +57,7 @@ def test_answers_from_every_file_are_read_after_answers_yml(content_dir):
     shipped = read_content(content_dir).answers
     write(content_dir)
     answers = read_content(content_dir).answers
-    assert [a.key for a in answers[:-1]] == [a.key for a in shipped]  # answers/test.yml sorts last here
+    assert [a.key for a in answers[:-1]] == [a.key for a in shipped]  # answers/zz_test.yml sorts last here
     added = answers[-1]
     assert (added.key, added.position) == ("test_anything_of_value", len(shipped))
     assert added.asked_as[1] == "is swapping sex for a futon to sleep on trafficking"
@@ -89,7 +89,7 @@ def test_each_new_field_is_checked_with_file_line_and_entry(content_dir, old, ne
     assert old in VALID
     write(content_dir, VALID.replace(old, new, 1))
     found = problems(content_dir)
-    assert any(p.startswith("answers/test.yml:") and "test_anything_of_value" in p and expected in p
+    assert any(p.startswith("answers/zz_test.yml:") and "test_anything_of_value" in p and expected in p
                for p in found), found
 
 
@@ -112,7 +112,7 @@ def test_a_phrasing_belongs_to_one_answer(content_dir):
     write(content_dir, VALID.replace("test_anything_of_value", "test_other"), "more.yml")
     found = problems(content_dir)
     # answers/more.yml is read first: the phrasing belongs to its answer
-    assert any(p.startswith("answers/test.yml:") and "test_anything_of_value" in p
+    assert any(p.startswith("answers/zz_test.yml:") and "test_anything_of_value" in p
                and "already listed by answer 'test_other'" in p for p in found), found
 
 
@@ -161,7 +161,7 @@ def test_a_question_finds_the_answer_whose_phrasings_match(content_dir, tmp_path
                 stored = session.get(Answer, "test_anything_of_value")
                 assert stored.asked_as[0] == "does payment have to be in cash for it to count"
                 assert (stored.audiences, stored.hotlines) == (["parents_caregivers", "caseworkers"], ["nhth"])
-                assert stored.file == "answers/test.yml"
+                assert stored.file == "answers/zz_test.yml"
                 assert stored.evidence
         finally:
             engine.dispose()
