@@ -47,13 +47,16 @@ def security_headers(rasa_url: str) -> dict[str, str]:
 
 def static_file(path: str) -> Path | None:
     """The file of this folder a URL path names, if it may be served."""
-    if "\0" in path:  # "%00": the file system calls would raise (and the server log a traceback)
+    if "\0" in path:  # "%00": the file system calls raise ValueError (and the server logged a traceback)
         return None
     file = (WEB / path.lstrip("/")).resolve()
-    if (not file.is_relative_to(WEB) or file.suffix not in CONTENT_TYPES or not file.is_file()
+    if (not file.is_relative_to(WEB) or file.suffix not in CONTENT_TYPES
             or any(part.startswith(".") for part in file.relative_to(WEB).parts)):
         return None
-    return file
+    try:
+        return file if file.is_file() else None
+    except OSError:  # a name too long for the file system, say
+        return None
 
 
 def make_handler(rasa_url: str) -> type[BaseHTTPRequestHandler]:
