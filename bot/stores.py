@@ -148,7 +148,7 @@ async def forget_idle_conversations(app: Sanic, _loop: Any = None) -> None:
     store = getattr(getattr(app.ctx, "agent", None), "tracker_store", None)
     store = getattr(store, "_tracker_store", store)  # Rasa wraps the store in a FailSafeTrackerStore
     if isinstance(store, MemoryTrackerStore):
-        app.add_task(_forget_periodically(store))
+        app.add_task(_forget_periodically(store), name="forget_idle_conversations")  # named: cancelled at stop
 
 
 async def _forget_periodically(store: MemoryTrackerStore) -> None:
