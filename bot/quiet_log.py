@@ -16,6 +16,8 @@ EVERY = 60.0  # seconds: one line per kind of refusal at most, then how many wer
 # (logger, what its message and exception say) of the records Rasa and its libraries write at ERROR
 # for events anyone can cause, or for no fault at all
 EXPECTED = [
+    # Rasa's HTTP API refusing a request without valid credentials (every ErrorResponse logs its message)
+    ("rasa.server", re.compile(r"User (is not authenticated|has insufficient permissions)\.$")),
     # a socket.io websocket closed by its client: engineio's Sanic handler returns no response
     ("sanic.error", re.compile(r"Exception occurred while handling uri: '\w+://[^']*/socket\.io/.*"
                                r"Invalid response type None", re.S)),

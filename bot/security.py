@@ -272,7 +272,6 @@ async def install(app: Sanic, _loop: Any = None) -> None:
             try:
                 await operators_only(request)
             except ErrorResponse as error:
-                refusal(logger, "Unauthenticated request refused.")
                 return json_response(without_version(error.error_info), status=error.status)
         return None
 
@@ -286,8 +285,6 @@ async def install(app: Sanic, _loop: Any = None) -> None:
                 return
             if isinstance(body, dict):
                 response.body = json.dumps(without_version(body)).encode()
-                if response.status == 401:
-                    refusal(logger, "Unauthenticated request refused.")
 
 
 async def _authorized(_request: Request) -> None:

@@ -40,6 +40,14 @@ def test_a_real_fault_stays_an_error_with_its_traceback(caplog):
     assert [(r.levelname, bool(r.exc_info)) for r in caplog.records] == [("ERROR", True), ("ERROR", False)]
 
 
+def test_unauthenticated_api_requests_are_info_once_a_minute(caplog):
+    for _ in range(5):
+        logging.getLogger("rasa.server").error("User is not authenticated.")
+    logging.getLogger("rasa.server").error("Could not load the model.")
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("INFO", "User is not authenticated."), ("ERROR", "Could not load the model.")]
+
+
 def test_a_button_payload_read_as_a_placeholder_is_not_an_error(caplog):
     for _ in range(3):
         logging.getLogger("rasa.core.nlg.interpolator").error(PAYLOAD_AS_PLACEHOLDER)

@@ -356,7 +356,7 @@ def test_expected_refusals_are_logged_below_error_and_not_one_line_each(server):
         file.seek(start)
         logged = file.read().decode("utf-8", errors="replace")
     assert " ERROR " not in logged and "Traceback" not in logged, logged
-    assert logged.count("Unauthenticated request refused") <= 1 and logged.count("not application/json") <= 1
+    assert logged.count("User is not authenticated") <= 1 and logged.count("not application/json") <= 1
 
 
 # --- socket.io sessions and payloads (bot/socketio_sessions.py) ---
