@@ -1,4 +1,6 @@
-"""Security policy of the Rasa server: authentication, CORS, request limits and per-sender rate limits.
+"""Security policy of the Rasa server: authentication, CORS, request limits (the REST channel takes only
+JSON; no JSON body may nest deeper than MAX_JSON_DEPTH), per-sender rate limits, and no version
+banner for callers without credentials.
 
 Installed into the server by `python -m bot.server` (see there why a launcher). Settings, all from
 the environment:
