@@ -36,7 +36,10 @@ TOO_LONG = (f"Your message was long, so I read only its first part (about {MAX_C
 
 def prepared(text: str | None) -> tuple[str, bool]:
     """The text the NLU pipeline gets, and whether it was cut."""
-    text = CONTROL.sub("", unicodedata.normalize("NFKC", without_surrogates(text or ""))).strip()
+    # Normalizing all of a 1 MB message took 15 ms; the cap needs its start only (NFKC and dropping
+    # control characters change a text's length, so with a margin).
+    whole, text = text or "", (text or "")[:4 * MAX_CHARACTERS]
+    text = CONTROL.sub("", unicodedata.normalize("NFKC", without_surrogates(text))).strip()
     cut = text[:MAX_CHARACTERS]
     if len(cut) < len(text) and not text[len(cut)].isspace() and len(cut.split(maxsplit=1)) == 2:
         cut = cut.rsplit(maxsplit=1)[0]  # not in the middle of a word (unless it is all one word)
@@ -45,7 +48,7 @@ def prepared(text: str | None) -> tuple[str, bool]:
             cut = cut[:word.start()]
             break
     cut = cut.rstrip()
-    return cut, len(cut) < len(text)
+    return cut, len(cut) < len(text) or len(whole) > 4 * MAX_CHARACTERS
 
 
 def bounded(handle_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol
@@ -39,7 +38,6 @@ from bot.quiet_log import refusal
 logger = logging.getLogger(__name__)
 
 DEFAULT_REQUEST_MAX_SIZE = 1_000_000
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_SENDER_ID_LENGTH = 255  # the sender_id column of Rasa's SQL tracker store
 MAX_JSON_DEPTH = 32  # a REST message is an object of strings; Rasa's API bodies nest a few levels
 REST_WEBHOOK = "/webhooks/rest/webhook"
@@ -205,9 +203,6 @@ def rest_message(request: Request) -> tuple[str | None, str | None]:
     sender = body.get("sender")
     if not isinstance(sender, str) or not 0 < len(sender) <= MAX_SENDER_ID_LENGTH:
         return None, f"Send a \"sender\" id of 1 to {MAX_SENDER_ID_LENGTH} characters with each message."
-    # JSON escapes can smuggle in lone surrogates ("\\udcff"), which no UTF-8 encoder (spaCy, the
-    # tracker store) accepts; the same message with U+FFFD in their place reaches Rasa instead.
-    body["message"] = LONE_SURROGATE.sub("\ufffd", body["message"])
     request.parsed_json = body
     return sender, None
 
