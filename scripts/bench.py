@@ -8,8 +8,8 @@ message and the memory (RSS, with worker processes) of the Rasa and action serve
 
 Last, for the default and production configurations, the crisis answers under an abusive load: normal
 conversations and crisis messages among them, first alone, then with maximal messages (just under
-the 1 MB body limit) sent back to back, each crisis message timed until its answer (--abuse-seconds; with --repeats 0 only this, and only its section
-is written).
+the 1 MB body limit) sent back to back, each crisis message timed until its answer (--abuse-seconds;
+with --repeats 0 only this is measured, and only its section written).
 
 Both configurations run side by side, and the loads alternate between them (--repeats times, in
 turn order reversed every repeat): on a shared machine the speed of a core drifts by tens of percent
@@ -68,10 +68,10 @@ CONCURRENCY = (20, 50)
 WARM_UP = max(CONCURRENCY)  # conversations at once before the measured loads
 TARGETS = ("default", "production")  # the configurations the targets are set for
 CONFIGS = {"default": {}, "production-1-worker": {"SANIC_WORKERS": "1"}, "production": {}}  # beyond the stores
-# The abusive load: people holding normal conversations, senders of maximal messages (the probe's 490,000
-# words, just under the 1 MB body limit, a new sender each time as the per-sender rate limit would
-# stop one) and a crisis message from someone new every CRISIS_EVERY seconds among them.
-MAXIMAL = "a " * 480_000
+# The abusive load: people holding normal conversations, senders of maximal messages (as the probe's
+# 490,000 words, just under the 1 MB body limit, a new sender each time as the per-sender rate limit
+# would stop one) and a crisis message from someone new every CRISIS_EVERY seconds among them.
+MAXIMAL = (" ".join(TURNS) + " ") * 5_600  # words, so that what reaches the model is the costliest it can be
 ABUSERS, ABUSE_CONCURRENT, CRISIS_EVERY = 2, 20, 0.5
 CRISIS, HOTLINE = "I am in danger", "1-888-373-7888"
 CALIBRATION = "sum(range(10_000_000))"  # the speed of one core, to compare machines by
