@@ -15,6 +15,9 @@ not a string, or is missing, without a word.
   never asked for a session gets one first.
 - a payload that is not an object with a text `message` (and, if any, object metadata) gets a reply
   that says what to send, with 911 and the hotline: "I am in danger" in a list must not meet silence.
+  So does one nested deeper than REST allows (MAX_JSON_DEPTH): packets are read with `PacketJson`,
+  where Python's parser raised RecursionError and the message was dropped. Messages are limited to
+  1 MB, as REST bodies, by python-engineio (`max_http_buffer_size`).
 
 The holders are known per process: with several workers or instances, sockets of one session on
 different workers are not compared (the ids are random and never shown, so one must be stolen first).
@@ -26,10 +29,12 @@ import re
 import uuid
 from typing import Any, Awaitable, Callable
 
+from engineio import json as engineio_json
 from sanic import Sanic
 from socketio import AsyncServer
 
 from bot.quiet_log import refusal
+from bot.security import MAX_JSON_DEPTH, json_depth
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +43,27 @@ SESSION_ID = re.compile(r"[0-9a-f]{32}")  # widget.js newSessionId()
 UNREADABLE = ("I could not read that message. Please send it as text. If you are in danger, call 911 or the "
               "National Human Trafficking Hotline: 1-888-373-7888 (or text 233733).")
 Handler = Callable[..., Awaitable[Any]]
+EVENT = re.compile(r'\[\s*"([^"\\]{1,100})"')  # the start of an event packet's data: ["user_uttered", ...
+
+
+class PacketJson:
+    """The json module socket.io packets are read with (python-socketio's `json` option): data nested
+    deeper than MAX_JSON_DEPTH reads as its event without data, which the handlers answer."""
+
+    dumps = staticmethod(engineio_json.dumps)
+
+    @staticmethod
+    def loads(text: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            value = engineio_json.loads(text, *args, **kwargs)
+            if json_depth(value) <= MAX_JSON_DEPTH:
+                return value
+        except RecursionError:
+            pass
+        event = EVENT.match(text)
+        if event is None:
+            raise ValueError(f"socket.io packet nested deeper than {MAX_JSON_DEPTH} levels")
+        return [event.group(1)]
 
 
 class Sessions:
@@ -67,6 +93,7 @@ class Sessions:
 
 def guard(sio: AsyncServer, user_event: str, bot_event: str, sessions: Sessions) -> None:
     """Wrap the channel's handlers (python-socketio keeps them by namespace and event)."""
+    sio.packet_class.json = PacketJson  # what AsyncServer(json=PacketJson) would have set
     handlers: dict[str, Handler] = sio.handlers[NAMESPACE]
     session_request, user_uttered, disconnect = (handlers["session_request"], handlers[user_event],
                                                  handlers["disconnect"])

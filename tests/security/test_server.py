@@ -3,6 +3,7 @@ REST), with the HTTP API behind a token and a JWT secret, a low rate limit and t
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import pytest
 import rasa
 import requests
 import socketio
+import websockets
 
 from bot.cli import assistant, environment, free_port, train
 from bot.message_input import MAX_CHARACTERS, TOO_LONG
@@ -438,6 +440,24 @@ def test_a_bad_socketio_payload_gets_a_reply_with_the_hotline_not_silence(server
             return socket
 
     reply = asyncio.run(chat()).replies[0]
+    assert "911" in reply and "1-888-373-7888" in reply
+
+
+def test_a_socketio_message_nested_5000_levels_gets_a_reply_not_silence(server):
+    """Python's parser raised RecursionError inside python-socketio, which dropped the message."""
+    async def chat() -> str:
+        async with websockets.connect(f"{server.url.replace('http', 'ws', 1)}/socket.io/?EIO=4&transport=websocket",
+                                      max_size=None) as raw:
+            await raw.recv()  # engine.io's open packet
+            await raw.send("40")  # socket.io connect
+            await raw.recv()
+            await raw.send('42["user_uttered",' + "[" * 5_000 + "]" * 5_000 + "]")
+            while True:
+                frame = await asyncio.wait_for(raw.recv(), 30)
+                if frame.startswith('42["bot_uttered"'):
+                    return json.loads(frame[2:])[1]["text"]
+
+    reply = asyncio.run(chat())
     assert "911" in reply and "1-888-373-7888" in reply
 
 
