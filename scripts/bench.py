@@ -120,6 +120,7 @@ class Result:
     servers: dict[str, int]  # "rasa", "actions" -> pid
     single: list[float] = field(default_factory=list)  # ms, one person asking one question after another
     abuse: list[Abuse] = field(default_factory=list)  # without the maximal messages, then with them
+    alone: dict[str, list[float]] = field(default_factory=dict)  # kind of message -> ms, one at a time
     loads: dict[int, list[Load]] = field(default_factory=dict)  # concurrent conversations -> one per repeat
     rss: dict[str, float] = field(default_factory=dict)
 
@@ -228,6 +229,20 @@ async def abusive_load(url: str, seconds: float, abusers: int) -> Abuse:
     await asyncio.gather(crises(), *(abuser() for _ in range(abusers)), *(person(n) for n in range(ABUSE_CONCURRENT)))
     await asyncio.gather(*tasks)
     return abuse
+
+
+async def one_at_a_time(url: str, each: int = 20) -> dict[str, list[float]]:
+    """How long one message holds the server with nothing else going on (ms): a normal question, a
+    message of MAX_CHARACTERS (the most the model reads) and a maximal one."""
+    kinds = {"question": TURNS[1], "4,000 characters": MAXIMAL[:4_000], "maximal": MAXIMAL}
+    timings: dict[str, list[float]] = {}
+    for kind, message in kinds.items():
+        for _ in range(each):
+            started = time.perf_counter()
+            replies = await post_json(url, {"sender": f"alone-{uuid.uuid4().hex}", "message": message})
+            assert replies, f"no answer to a {kind} message"
+            timings.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 async def single_user(url: str, requests: int = 50) -> list[float]:
@@ -431,6 +446,9 @@ def abuse_report(results: list[Result]) -> list[str]:
                          f"{a.failed['crisis'] + a.failed['maximal'] + a.normal.errors} | "
                          f"{a.percentile(a.maximal, 50):.0f} | {a.percentile(a.maximal, 95):.0f} | "
                          f"{len(a.normal.latencies)} | {a.normal.percentile(95):.0f} |")
+    alone = "; ".join(f"{r.name}: " + ", ".join(f"{kind} {statistics.median(ms):.0f} ms ({max(ms):.0f})"
+                                                for kind, ms in r.alone.items()) for r in measured)
+    lines += ["", f"One message at a time (nothing else going on, 20 of each, median and max): {alone}."]
     lines += ["", "Target: crisis p95 < 1 s with the maximal messages: " + ", ".join(
         f"{r.name} **{'met' if r.abuse[-1].percentile(r.abuse[-1].crisis, 95) < 1000 else 'missed'}** "
         f"({r.abuse[-1].percentile(r.abuse[-1].crisis, 95):.0f} ms; without them "
@@ -469,6 +487,7 @@ def main() -> None:
             result.rss = {server: tree_rss_mb(pid) for server, pid in result.servers.items()}
         # last: the servers' memory above is without it
         for result in [r for r in results if r.name in TARGETS] if args.abuse_seconds else []:
+            result.alone = uvloop.run(one_at_a_time(result.url))
             for abusers in (0, ABUSERS):
                 result.abuse.append(abuse := uvloop.run(abusive_load(result.url, args.abuse_seconds, abusers)))
                 print(f"{result.name}: crisis p95 with {abusers} senders of maximal messages "
