@@ -21,6 +21,9 @@ def classify(net: CrisisSafetyNet, text: str, classifier_said: str = "ask_capabi
     "my boss took my passport", "he says i owe him", "hes makin me work for free", "they're selling me",
     "help!!", "she is forcing me to do stuff with guys", "im scared", "if i run they'll hurt my brother",
     "my boss watches me 24/7", "they watchin me 24/7",
+    # added 2026-12-07 after the crisis sets showed the classifier alone missing these kinds of message
+    "he said something bad will happen to my little sister", "pls call the police for me", "they locked us in again",
+    "we arent allowed to call home", "he knows where we live",
 ])
 def test_danger_phrases_become_crisis(net, text):
     message = classify(net, text)
@@ -36,7 +39,8 @@ def test_broken_characters_do_not_hide_a_crisis(net):
 
 @pytest.mark.parametrize("text", ["i want to kill myself", "i dont wanna be alive", "i can't go on like this",
                                   "kms fr", "would anyone miss me if i was dead", "nobody would notice if i was gone",
-                                  "no quiero vivir mas"])
+                                  "no quiero vivir mas", "im on the ledge", "death is the only way out now",
+                                  "i'm going to jump"])
 def test_suicide_phrases_become_suicidal(net, text):
     assert classify(net, text, "crisis").get("intent")["name"] == "suicidal"
 
@@ -47,6 +51,7 @@ def test_suicide_phrases_become_suicidal(net, text):
     "I can't go out tonight, sorry", "is it trafficking if nobody crossed a border?",
     "what if i was gone for the weekend, who covers my caseload?",
     "I'm scared of saying the wrong thing when a youth discloses abuse",
+    "will the police come if I call the hotline?", "what happens to a youth who runs from care?",
 ])
 def test_questions_about_the_subject_are_left_alone(net, text):
     message = classify(net, text, "ask_signs")
