@@ -92,7 +92,7 @@ def first_actions() -> dict[str, str]:
     return found
 
 
-def reply_to(parsed: dict[str, Any], action: str | None, run: Any, domain: dict[str, Any]) -> list[dict[str, Any]]:
+def reply_to(parsed: dict[str, Any], run: Any, domain: dict[str, Any]) -> list[dict[str, Any]]:
     """What the action server sends back for a first message: the custom action the rules run, with
     a tracker holding the parse result (as tests/actions/conftest.py builds one); [] for a response."""
     from rasa_sdk import Tracker
@@ -141,7 +141,7 @@ def retrieval(model: Path) -> dict[str, object]:
     for question, parsed in zip(questions, parses, strict=True):
         intent = parsed["intent"]["name"]
         action = actions.get(intent)
-        messages = reply_to(parsed, action, executor.actions.get(action or ""), domain)
+        messages = reply_to(parsed, executor.actions.get(action or ""), domain)
         text = "\n".join(m.get("text") or "" for m in messages)
         shown, offered = answers_in(messages, answers)
         asks_back = not shown and (intent == "nlu_fallback" or text.rstrip().endswith("?"))
