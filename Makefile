@@ -58,7 +58,7 @@ $(CHROMIUM):
 	  || { echo "error: 'apt-get install chromium' failed; the browser test needs $@" >&2; exit 1; }
 	@test -x $@ || { echo "error: the chromium package did not install $@" >&2; exit 1; }
 
-eval: kb  ## held-out NLU test, 5-fold cross-validation and the crisis check; reports in results/
+eval: kb  ## answer retrieval, held-out NLU test, 5-fold cross-validation and the crisis check; reports in results/
 	$(PY) scripts/evaluate.py
 
 clean:

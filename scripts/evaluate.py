@@ -1,18 +1,22 @@
-"""make eval: NLU evaluation on the held-out set, 5-fold cross-validation, and the crisis check.
+"""make eval: NLU evaluation on the held-out set, 5-fold cross-validation, the crisis check and the
+answer-retrieval benchmark.
 
-Writes reports to results/ (intent and entity reports, confusion matrices) and prints the
-figures that docs/EVALUATION.md quotes.
+Writes reports to results/ (intent and entity reports, confusion matrices, results/retrieval.json)
+and prints the figures that docs/EVALUATION.md quotes.
 
-usage: .venv/bin/python scripts/evaluate.py [--skip-cross-validation] [--safety-only]
+usage: .venv/bin/python scripts/evaluate.py [--skip-cross-validation] [--safety-only] [--retrieval-only]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import logging
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -23,7 +27,9 @@ from bot.cli import RASA, environment, train  # noqa: E402
 RESULTS = ROOT / "results"
 HELD_OUT = ROOT / "tests" / "nlu_eval" / "test_nlu.yml"
 SAFETY = ROOT / "tests" / "safety"
+RETRIEVAL = ROOT / "tests" / "retrieval_eval" / "questions.yml"
 CRISIS_INTENTS = {"crisis", "suicidal"}
+RETRIEVAL_TARGETS = {"top1": 0.90, "top3": 0.97}  # issue 20
 
 
 def rasa(*args: str) -> None:
@@ -40,11 +46,17 @@ def entity_f1(folder: Path) -> float | None:
     return macro_f1(reports[0]) if reports else None
 
 
-async def parse_all(model: Path, texts: list[str]) -> list[str]:
+async def parse_messages(model: Path, texts: list[str]) -> list[dict[str, Any]]:
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_structlog(logging.WARNING)  # unconfigured, rasa prints every parse
     agent = Agent.load(str(model))
-    return [(await agent.parse_message(text))["intent"]["name"] for text in texts]
+    return [await agent.parse_message(text) for text in texts]
+
+
+async def parse_all(model: Path, texts: list[str]) -> list[str]:
+    return [parsed["intent"]["name"] for parsed in await parse_messages(model, texts)]
 
 
 def safety(model: Path, folder: Path) -> dict[str, object]:
@@ -69,13 +81,113 @@ def safety(model: Path, folder: Path) -> dict[str, object]:
     }
 
 
+def first_actions() -> dict[str, str]:
+    """intent -> the action its rule runs first, for rules that hold in any state (data/rules/)."""
+    found: dict[str, str] = {}
+    for path in sorted((ROOT / "data" / "rules").glob("*.yml")):
+        for rule in yaml.safe_load(path.read_text(encoding="utf-8")).get("rules", []):
+            steps = rule.get("steps", [])
+            if "condition" not in rule and len(steps) > 1 and "intent" in steps[0] and "action" in steps[1]:
+                found.setdefault(steps[0]["intent"], steps[1]["action"])
+    return found
+
+
+def reply_to(parsed: dict[str, Any], run: Any, domain: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the action server sends back for a first message: the custom action the rules run, with
+    a tracker holding the parse result (as tests/actions/conftest.py builds one); [] for a response."""
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    if run is None:
+        return []
+    dispatcher = CollectingDispatcher()
+    run(dispatcher, Tracker("retrieval-eval", {}, parsed, [], False, None, {}, "action_listen"), domain)
+    return dispatcher.messages
+
+
+def answers_in(messages: list[dict[str, Any]], answers: list[Any]) -> tuple[list[str], list[str]]:
+    """The answers a reply shows, in reading order (an answer opens with its summary), and those it
+    offers as buttons (by title, or by key in the payload)."""
+    text = "\n".join(m.get("text") or "" for m in messages)
+    shown = sorted((a for a in answers if a.summary in text), key=lambda a: text.index(a.summary))
+    offered = []
+    for button in (b for m in messages for b in m.get("buttons") or []):
+        title, payload = button.get("title"), button.get("payload", "")
+        offered += [a.key for a in answers if title == a.title or f'"{a.key}"' in payload][:1]
+    return [a.key for a in shown], offered
+
+
+def retrieval(model: Path) -> dict[str, object]:
+    """Each held-out question through what a user meets: the model's NLU, the rule's action, the
+    answer it shows. top-1: the answer shown. top-3: the shown answer, then the answers offered as
+    buttons, then the knowledge base's full-text ranking of answers (the engine exposes no ranking
+    of its own), first three distinct keys. Clarifying: no answer shown and the reply asks back."""
+    from rasa_sdk.executor import ActionExecutor
+
+    from actions.repository import knowledge_base
+    from knowledge.content import ANSWER_TOPICS
+
+    questions = yaml.safe_load(RETRIEVAL.read_text(encoding="utf-8"))["questions"]
+    parses = asyncio.run(parse_messages(model, [q["text"] for q in questions]))
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    actions = first_actions()
+    kb = knowledge_base()
+    answers = kb.answers(*ANSWER_TOPICS)
+    topic_of = {a.key: a.topic for a in answers}
+    top1 = top3 = clarifying = 0
+    misses = []
+    for question, parsed in zip(questions, parses, strict=True):
+        intent = parsed["intent"]["name"]
+        action = actions.get(intent)
+        messages = reply_to(parsed, executor.actions.get(action or ""), domain)
+        text = "\n".join(m.get("text") or "" for m in messages)
+        shown, offered = answers_in(messages, answers)
+        asks_back = not shown and (intent == "nlu_fallback" or text.rstrip().endswith("?"))
+        ranked = [h.key for h in kb.search(question["text"], kinds=("answer",), limit=3)]
+        candidates = list(dict.fromkeys(k for k in [*shown[:1], *offered, *ranked] if k))[:3]
+        right = {question["expect"], *question.get("also", [])}
+        top1 += bool(shown[:1] and shown[0] in right)
+        top3 += bool(right & set(candidates))
+        clarifying += asks_back
+        if not (shown[:1] and shown[0] in right):
+            misses.append({"question": question["text"], "by": question["by"], "expected": question["expect"],
+                           "topic": topic_of[question["expect"]], "also": question.get("also", []),
+                           "got": shown[0] if shown else None, "top3": candidates, "intent": intent,
+                           "action": action, "asked_back": asks_back, "reply": text[:200]})
+    n = len(questions)
+    asked = Counter(topic_of[q["expect"]] for q in questions)
+    missed = Counter(m["topic"] for m in misses)
+    return {"questions": n, "top1_accuracy": round(top1 / n, 4), "top3_accuracy": round(top3 / n, 4),
+            "clarifying_rate": round(clarifying / n, 4), "targets": RETRIEVAL_TARGETS,
+            "misses_by_topic": {t: [missed[t], asked[t]] for t, _ in missed.most_common()}, "misses": misses}
+
+
+def print_retrieval(found: dict[str, Any]) -> None:
+    n = found["questions"]
+    print(f"\nAnswer retrieval, {n} held-out questions (misses in results/retrieval.json)")
+    for name, target in found["targets"].items():
+        print(f"  {name} accuracy: {found[f'{name}_accuracy']:.1%} (target {target:.0%})")
+    print(f"  clarifying questions: {found['clarifying_rate']:.1%}")
+    for topic, (missed, asked) in found["misses_by_topic"].items():
+        print(f"  top-1 misses on {topic}: {missed} of {asked}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-cross-validation", action="store_true")
     parser.add_argument("--safety-only", action="store_true")
+    parser.add_argument("--retrieval-only", action="store_true")
     args = parser.parse_args()
     model = train()
     RESULTS.mkdir(exist_ok=True)
+    if not args.safety_only:
+        found = retrieval(model)
+        (RESULTS / "retrieval.json").write_text(json.dumps(found, indent=2))
+        print_retrieval(found)
+    if args.retrieval_only:
+        return
     summary: dict[str, object] = {}
 
     if not args.safety_only:
