@@ -40,7 +40,8 @@ def test_broken_characters_do_not_hide_a_crisis(net):
 @pytest.mark.parametrize("text", ["i want to kill myself", "i dont wanna be alive", "i can't go on like this",
                                   "kms fr", "would anyone miss me if i was dead", "nobody would notice if i was gone",
                                   "no quiero vivir mas", "im on the ledge", "death is the only way out now",
-                                  "i'm going to jump"])
+                                  "i'm going to jump", "i took a bunch of pills and i feel weird",
+                                  "i think i overdosed"])
 def test_suicide_phrases_become_suicidal(net, text):
     assert classify(net, text, "crisis").get("intent")["name"] == "suicidal"
 
