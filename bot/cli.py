@@ -2,12 +2,12 @@
 
 train  trains a model only when config, domain, data, custom components or knowledge changed.
 run    starts the action server, the Rasa server (REST and socket.io; HTTP API behind a token) and the
-       web widget's demo page.
+       web widget's demo page; the action server and the widget's server are started again if they exit.
 shell  starts the action server and chats in the terminal.
 retention [--days N] [--dry-run]  deletes conversations older than N days (RETENTION_DAYS, 30) from the SQL
        tracker store.
 Ports and the token come from the environment: ACTION_PORT (5055), RASA_PORT (5005), WIDGET_PORT (8080),
-RASA_HOST (127.0.0.1), RASA_AUTH_TOKEN (a random one per run when unset), RASA_CORS_ORIGINS,
+RASA_HOST (127.0.0.1), RASA_AUTH_TOKEN (a random one per run when unset, never shown), RASA_CORS_ORIGINS,
 RASA_PUBLIC_URL (the Rasa server's address as browsers reach it);
 bot/security.py lists the security settings (RASA_JWT_SECRET, request size and rate limits).
 Production settings (docs/PRODUCTION.md): TRACKER_STORE_URL, LOCK_STORE_URL, KB_DATABASE_URL,
@@ -20,12 +20,14 @@ import argparse
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -33,7 +35,6 @@ from pathlib import Path
 from typing import Iterator
 
 from bot.security import cors_origins
-from bot.web.server import widget_server
 from knowledge.content import content_hash, read_content
 from knowledge.entities import lookup_tables
 
@@ -43,6 +44,7 @@ FINGERPRINT = ROOT / "models" / "assistant.fingerprint.json"
 LOOKUPS = ROOT / "data" / "nlu" / "lookups.yml"
 TRAINING_INPUTS = ["config.yml", "domain.yml", "data", "bot/components", "knowledge/content"]
 RASA = str(Path(sys.executable).with_name("rasa"))
+logger = logging.getLogger(__name__)
 LOCAL = ("127.0.0.1", "0.0.0.0", "::")  # hosts a browser on this machine reaches as localhost / 127.0.0.1
 
 
@@ -133,6 +135,17 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> 
     raise SystemExit(f"{url} did not come up within {timeout:.0f} s")
 
 
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server started by `started` or `Supervised`, and its children."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 @contextmanager
 def started(command: list[str], ready_url: str, env: dict[str, str]) -> Iterator[subprocess.Popen]:
     """Run a server for the duration of the block; stop it (and its children) afterwards."""
@@ -141,20 +154,76 @@ def started(command: list[str], ready_url: str, env: dict[str, str]) -> Iterator
         wait_until_up(ready_url, process)
         yield process
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        stop(process)
 
 
-def action_server(env: dict[str, str]) -> contextlib._GeneratorContextManager[subprocess.Popen]:
+class Supervised:
+    """A server process that is started again whenever it exits: after FIRST_DELAY seconds, twice as
+    long each time it exits again, at most MAX_DELAY; back to FIRST_DELAY once it has run for STABLE.
+    Without it, a killed action server stayed a zombie and every knowledge question got the apology."""
+
+    FIRST_DELAY, MAX_DELAY, STABLE = 1.0, 60.0, 60.0
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self.name, self.command, self.env = name, command, env
+        self.stopping = threading.Event()
+        self.process = self._start()
+        self.watcher = threading.Thread(target=self._watch, name=f"supervisor of the {name}", daemon=True)
+
+    def _start(self) -> subprocess.Popen:
+        process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, start_new_session=True)
+        self.started = time.monotonic()
+        logger.info("The %s is running (pid %d).", self.name, process.pid)
+        return process
+
+    def _watch(self) -> None:
+        delay = self.FIRST_DELAY
+        while not self.stopping.wait(1):
+            code = self.process.poll()  # also reaps it: no zombie
+            if code is None:
+                if time.monotonic() - self.started >= self.STABLE:
+                    delay = self.FIRST_DELAY
+                continue
+            logger.error("The %s exited (code %s); starting it again in %.0f s.", self.name, code, delay)
+            if self.stopping.wait(delay):
+                return
+            self.process = self._start()
+            delay = min(delay * 2, self.MAX_DELAY)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.watcher.is_alive():
+            self.watcher.join()
+        stop(self.process)
+
+
+@contextmanager
+def supervised(name: str, command: list[str], ready_url: str, env: dict[str, str]) -> Iterator[Supervised]:
+    """Run a server for the duration of the block, started again whenever it exits; stop it afterwards."""
+    server = Supervised(name, command, env)
+    try:
+        wait_until_up(ready_url, server.process)
+        server.watcher.start()
+        yield server
+    finally:
+        server.stop()
+
+
+def action_server(env: dict[str, str], supervise: bool = False) -> contextlib.AbstractContextManager:
+    """The action server (yields its process, or its `Supervised` with supervise=True)."""
     port = env["ACTION_PORT"]
     # Only the Rasa servers beside it call the action server, which has no authentication: rasa-sdk
     # would listen on every interface unless SANIC_HOST says otherwise.
-    return started([sys.executable, "-m", "bot.action_server", "--port", port],
-                   f"http://127.0.0.1:{port}/health", {"SANIC_HOST": "127.0.0.1", **env})
+    command, ready = [sys.executable, "-m", "bot.action_server", "--port", port], f"http://127.0.0.1:{port}/health"
+    env = {"SANIC_HOST": "127.0.0.1", **env}
+    return supervised("action server", command, ready, env) if supervise else started(command, ready, env)
+
+
+def widget(env: dict[str, str]) -> contextlib.AbstractContextManager[Supervised]:
+    """The web widget's static server (bot/web/server.py) at RASA_HOST:WIDGET_PORT, supervised."""
+    host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("WIDGET_PORT", "8080")
+    command = [sys.executable, "-m", "bot.web.server", "--host", host, "--port", port, "--rasa-url", public_url(env)]
+    return supervised("widget server", command, f"http://{'127.0.0.1' if host in LOCAL else host}:{port}/", env)
 
 
 def public_url(env: dict[str, str]) -> str:
@@ -163,12 +232,12 @@ def public_url(env: dict[str, str]) -> str:
     return env.get("RASA_PUBLIC_URL") or f"http://{'127.0.0.1' if host in LOCAL else host}:{port}"
 
 
-def rasa_arguments(env: dict[str, str], model: Path, token: str) -> list[str]:
-    """`rasa run`'s arguments for the Rasa server at RASA_HOST:RASA_PORT."""
+def rasa_arguments(env: dict[str, str], model: Path) -> list[str]:
+    """`rasa run`'s arguments for the Rasa server at RASA_HOST:RASA_PORT. The token goes in the
+    environment (RASA_AUTH_TOKEN): any user of the machine can read a process's arguments."""
     host, port = env.get("RASA_HOST", "127.0.0.1"), env.get("RASA_PORT", "5005")
     return ["--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-            "--interface", host, "--port", port,
-            "--enable-api", f"--auth-token={token}",  # one argument: a random token may start with "-"
+            "--interface", host, "--port", port, "--enable-api",
             "--cors", *cors_origins(env)]  # one flag: a repeated --cors keeps only its last origin
 
 
@@ -176,8 +245,8 @@ def rasa_server(env: dict[str, str], model: Path, token: str) -> contextlib._Gen
     """The Rasa server: REST and socket.io channels, the messaging channels that are configured in the
     environment (docs/CHANNELS.md), HTTP API only with the token."""
     # bot.server is `rasa run` with the security policy (auth required, CORS, size and rate limits)
-    command = [sys.executable, "-m", "bot.server", *rasa_arguments(env, model, token)]
-    return started(command, f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}/", env)
+    command = [sys.executable, "-m", "bot.server", *rasa_arguments(env, model)]
+    return started(command, f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}/", {**env, "RASA_AUTH_TOKEN": token})
 
 
 @contextmanager
@@ -210,16 +279,18 @@ def check_configuration(env: dict[str, str]) -> None:
 
 
 def run() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-8s %(name)s  - %(message)s")
     env = environment()
     check_configuration(env)
     model = train()
     token = env.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24)
     host = env.get("RASA_HOST", "127.0.0.1")
     widget_port = int(env.get("WIDGET_PORT", "8080"))
-    with widget_server(host, widget_port, public_url(env)), action_server(env), \
-            rasa_servers(env, model, token) as servers:
+    with widget(env), action_server(env, supervise=True), rasa_servers(env, model, token) as servers:
         base = f"http://{host}:{rasa_ports(env)[0]}"
         others = ", ".join(f"http://{host}:{port}" for port in rasa_ports(env)[1:])
+        api = ("with the token in RASA_AUTH_TOKEN" if "RASA_AUTH_TOKEN" in env
+               else "locked with a random token that is never shown; set RASA_AUTH_TOKEN to use it")
         print(f"""
 The assistant is running{f' (more instances: {others})' if others else ''}.
   Chat in the browser: http://{'localhost' if host in LOCAL else host}:{widget_port}/
@@ -227,7 +298,7 @@ The assistant is running{f' (more instances: {others})' if others else ''}.
     curl -s {base}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
          -d '{{"sender": "me", "message": "what are the signs of trafficking?"}}'
   Or chat in the terminal: make shell
-  HTTP API token (RASA_AUTH_TOKEN): {'(from the environment)' if 'RASA_AUTH_TOKEN' in env else token}
+  HTTP API: {api}
 Press Ctrl-C to stop.""", flush=True)
         try:
             servers[0].wait()

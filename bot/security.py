@@ -1,4 +1,6 @@
-"""Security policy of the Rasa server: authentication, CORS, request limits and per-sender rate limits.
+"""Security policy of the Rasa server: authentication, CORS, request limits (the REST channel takes only
+JSON; no JSON body may nest deeper than MAX_JSON_DEPTH), per-sender rate limits, and no version
+banner for callers without credentials.
 
 Installed into the server by `python -m bot.server` (see there why a launcher). Settings, all from
 the environment:
@@ -17,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol
@@ -29,14 +30,18 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
+from sanic.response import text as text_response
 
 from bot.pseudonyms import key_from_env, pseudonym
+from bot.quiet_log import refusal
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_REQUEST_MAX_SIZE = 1_000_000
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_SENDER_ID_LENGTH = 255  # the sender_id column of Rasa's SQL tracker store
+MAX_JSON_DEPTH = 32  # a REST message is an object of strings; Rasa's API bodies nest a few levels
+REST_WEBHOOK = "/webhooks/rest/webhook"
+GREETING = "Hello: the assistant is running."
 TOO_MANY_MESSAGES = ("You are sending messages faster than I can answer. Please wait a few seconds and try "
                      "again. If you are in danger, call 911. National Human Trafficking Hotline: "
                      "1-888-373-7888 (or text 233733).")
@@ -151,12 +156,46 @@ def _error(status: int, message: str, sender: str | None = None, **headers: str)
     return json_response(body, status=status, headers=headers)
 
 
+def json_depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (0 for a string or number)."""
+    depth, level = 0, [(value, 0)]
+    while level:
+        item, outer = level.pop()
+        if isinstance(item, (dict, list)):
+            depth = max(depth, outer + 1)
+            level.extend((child, outer + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return depth
+
+
+class TooDeep(ValueError):
+    def __str__(self) -> str:
+        return f"JSON may nest at most {MAX_JSON_DEPTH} levels."
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON in a request body; ValueError when it is not JSON or nests deeper than MAX_JSON_DEPTH.
+    Python's parser recurses once per level and raises RecursionError (a 500) at about a thousand."""
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        raise TooDeep from None
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise TooDeep
+    return value
+
+
+def is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
+
+
 def rest_message(request: Request) -> tuple[str | None, str | None]:
     """(sender, error) of a REST channel request: the body must be a JSON object with string
     "sender" and "message". Rasa itself files a message without a sender under one conversation
     shared by everybody ("default") and answers 500 to a body that is not a JSON object."""
     try:
-        body = json.loads(request.body)
+        body = parse_json(request.body)
+    except TooDeep as error:
+        return None, str(error)
     except ValueError:  # also invalid UTF-8
         return None, "The body must be JSON: {\"sender\": \"...\", \"message\": \"...\"}."
     if not isinstance(body, dict) or not isinstance(body.get("message"), str):
@@ -164,9 +203,6 @@ def rest_message(request: Request) -> tuple[str | None, str | None]:
     sender = body.get("sender")
     if not isinstance(sender, str) or not 0 < len(sender) <= MAX_SENDER_ID_LENGTH:
         return None, f"Send a \"sender\" id of 1 to {MAX_SENDER_ID_LENGTH} characters with each message."
-    # JSON escapes can smuggle in lone surrogates ("\\udcff"), which no UTF-8 encoder (spaCy, the
-    # tracker store) accepts; the same message with U+FFFD in their place reaches Rasa instead.
-    body["message"] = LONE_SURROGATE.sub("\ufffd", body["message"])
     request.parsed_json = body
     return sender, None
 
@@ -184,23 +220,76 @@ async def install(app: Sanic, _loop: Any = None) -> None:
         # websocket is not held back by CORS). Browsers always send Origin; other clients may omit it.
         origin = request.headers.get("origin")
         if request.path.startswith("/socket.io") and origin and origin not in origins:
-            logger.info("socket.io connection refused: origin not in RASA_CORS_ORIGINS.")
+            refusal(logger, "socket.io connection refused: origin not in RASA_CORS_ORIGINS.")
             return _error(403, "This page may not use the chat: its origin is not in RASA_CORS_ORIGINS.")
         return None
 
     @app.on_request
+    async def guard_json(request: Request) -> HTTPResponse | None:
+        # every JSON body (the HTTP API, the messaging channels): one nested too deeply gets 400, not
+        # a RecursionError and a 500 from whoever parses it; what passes is parsed once, here
+        if request.body and is_json(request) and request.path.rstrip("/") != REST_WEBHOOK:
+            try:
+                request.parsed_json = parse_json(request.body)
+            except TooDeep as error:
+                return _error(400, str(error))
+            except ValueError:
+                pass  # not JSON: its handler answers as it always did
+        return None
+
+    @app.on_request
     async def guard_rest_channel(request: Request) -> HTTPResponse | None:
-        if request.method != "POST" or request.path.rstrip("/") != "/webhooks/rest/webhook":
+        if request.method != "POST" or request.path.rstrip("/") != REST_WEBHOOK:
             return None
         if not request.body and request.headers.get("content-length", "0") != "0":
             return None  # Sanic refused the body as too large and runs middleware on its way to answer 413
+        if not is_json(request):
+            # a web page may POST text/plain (or no type) to any site without asking (no CORS pre-flight)
+            refusal(logger, "REST message refused: not application/json.")
+            return _error(415, "Send the message as JSON, with the header Content-Type: application/json.")
         sender, problem = rest_message(request)
         if problem:
             return _error(400, problem)
         if limiter and not await limiter.allow(f"rest:{sender}"):
-            logger.info("Rate limit reached on the REST channel.")
+            refusal(logger, "Rate limit reached on the REST channel.")
             return _error(429, TOO_MANY_MESSAGES, sender, **{"Retry-After": "5"})
         return None
+
+    from rasa.server import ErrorResponse, requires_auth  # Rasa's own check: seconds to import, only when serving
+
+    operators_only = requires_auth(app, os.environ.get("RASA_AUTH_TOKEN"))(_authorized)
+
+    @app.on_request
+    async def hide_version(request: Request) -> HTTPResponse | None:
+        # Rasa's "/" and /version tell anyone the exact release, which says which advisories apply
+        path = request.path.rstrip("/")
+        if path == "" and request.method in ("GET", "HEAD"):
+            return text_response(GREETING)
+        if path == "/version":
+            try:
+                await operators_only(request)
+            except ErrorResponse as error:
+                return json_response(without_version(error.error_info), status=error.status)
+        return None
+
+    @app.on_response
+    async def hide_version_in_errors(request: Request, response: HTTPResponse) -> None:
+        # Rasa's error bodies (401 to anyone without credentials, among them) carry its version
+        if response.status >= 400 and response.body and b'"version"' in response.body:
+            try:
+                body = json.loads(response.body)
+            except ValueError:
+                return
+            if isinstance(body, dict):
+                response.body = json.dumps(without_version(body)).encode()
+
+
+async def _authorized(_request: Request) -> None:
+    return None
+
+
+def without_version(body: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in body.items() if key != "version"}
 
 
 async def limit_socketio(app: Sanic, _loop: Any = None) -> None:
@@ -216,7 +305,7 @@ async def limit_socketio(app: Sanic, _loop: Any = None) -> None:
 
     async def limited(message: Any) -> Any:
         if message.input_channel == "socketio" and not await limiter.allow(f"socketio:{message.sender_id}"):
-            logger.info("Rate limit reached on the socket.io channel.")
+            refusal(logger, "Rate limit reached on the socket.io channel.")
             await message.output_channel.send_text_message(message.sender_id, TOO_MANY_MESSAGES)
             return None
         return await handle_message(message)

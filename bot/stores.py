@@ -22,9 +22,9 @@ import json
 import logging
 import os
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from contextlib import asynccontextmanager
-from typing import Any, AsyncGenerator, Mapping
+from typing import Any, AsyncGenerator, Callable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 import redis.asyncio
@@ -38,6 +38,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
+from sanic import Sanic
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -51,6 +52,8 @@ LOCK_STORE_URL = "LOCK_STORE_URL"
 SANIC_WORKERS = "SANIC_WORKERS"
 RASA_INSTANCES = "RASA_INSTANCES"
 RATE_LIMIT_REDIS_URL = "RATE_LIMIT_REDIS_URL"  # bot/security.py
+MAX_CONVERSATIONS = 10_000  # kept in memory by the embedded default, the longest idle forgotten first
+FORGET_EVERY = 60  # seconds between looks for idle conversations in memory
 TABLE_CREATION_LOCK = 0x7261736120  # any fixed number: the PostgreSQL advisory lock for create_tracker_table
 
 logger = logging.getLogger(__name__)
@@ -98,14 +101,60 @@ def _check(env: Mapping[str, str]) -> None:
 
 
 class MemoryTrackerStore(InMemoryTrackerStore):
-    """Rasa's in-memory store (the default), rebuilding the events of each read with the table of event
-    types (bot/tracker_store.py) instead of Rasa's search among every subclass of Event for each one."""
+    """Rasa's in-memory store (the default), which forgets, and rebuilds the events of each read with the
+    table of event types (bot/tracker_store.py) instead of Rasa's search among every subclass of Event.
+
+    Rasa's store keeps every conversation's text, under its sender id (a phone number on SMS), for
+    the life of the process; the session expiry only starts a new session in it. Here a conversation
+    is deleted once idle for longer than the session expiry (domain.yml `session_config`): at each
+    save, and once a minute (`forget_idle_conversations`). At most `max_conversations` are kept: past
+    that, the longest idle goes first. A message after that finds no conversation and starts a new
+    one, as it would have after the expiry anyway.
+    """
+
+    def __init__(self, domain: Domain, event_broker: EventBroker | None = None,
+                 max_conversations: int = MAX_CONVERSATIONS, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(domain, event_broker)
+        self.max_conversations, self.clock = max_conversations, clock
+        self.last_saved: OrderedDict[str, float] = OrderedDict()  # least recently saved first
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        self.last_saved[tracker.sender_id] = self.clock()
+        self.last_saved.move_to_end(tracker.sender_id)
+        self.forget_idle()
+
+    def forget_idle(self) -> None:
+        """Delete the conversations idle for longer than the session expiry, and the oldest over the cap."""
+        minutes = self.domain.session_config.session_expiration_time if self.domain else 0
+        oldest_kept = self.clock() - minutes * 60 if minutes > 0 else float("-inf")  # 0: sessions never expire
+        while self.last_saved:
+            sender_id, saved = next(iter(self.last_saved.items()))
+            if saved >= oldest_kept and len(self.last_saved) <= self.max_conversations:
+                break
+            del self.last_saved[sender_id]
+            self.store.pop(sender_id, None)
 
     def deserialise_tracker(self, sender_id: str, serialised_tracker: str | bytes) -> DialogueStateTracker:
         dialogue = json.loads(serialised_tracker)
         tracker = self.init_tracker(sender_id)
         tracker.recreate_from_dialogue(Dialogue(dialogue["name"], EVENT_TYPES.events(dialogue["events"])))
         return tracker
+
+
+async def forget_idle_conversations(app: Sanic, _loop: Any = None) -> None:
+    """Listener (after_server_start): with the in-memory store, forget idle conversations once a minute
+    even when no message comes to trigger it."""
+    store = getattr(getattr(app.ctx, "agent", None), "tracker_store", None)
+    store = getattr(store, "_tracker_store", store)  # Rasa wraps the store in a FailSafeTrackerStore
+    if isinstance(store, MemoryTrackerStore):
+        app.add_task(_forget_periodically(store), name="forget_idle_conversations")  # named: cancelled at stop
+
+
+async def _forget_periodically(store: MemoryTrackerStore) -> None:
+    while True:
+        await asyncio.sleep(FORGET_EVERY)
+        store.forget_idle()
 
 
 def tracker_store_from_env(domain: Domain | None = None, event_broker: EventBroker | None = None,

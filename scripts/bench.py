@@ -6,6 +6,11 @@ reply arrives. Reported per configuration: single-user latency of a knowledge-ba
 20 and 50 concurrent conversations the throughput (messages/s), p50/p95/p99 latency, errors, CPU per
 message and the memory (RSS, with worker processes) of the Rasa and action servers.
 
+Last, for the default and production configurations, the crisis answers under an abusive load: normal
+conversations and crisis messages among them, first alone, then with maximal messages (just under
+the 1 MB body limit) sent back to back, each crisis message timed until its answer (--abuse-seconds;
+with --repeats 0 only this is measured, and only its section written).
+
 Both configurations run side by side, and the loads alternate between them (--repeats times, in
 turn order reversed every repeat): on a shared machine the speed of a core drifts by tens of percent
 within minutes, and a comparison of two runs minutes apart measures the drift as much as the change.
@@ -17,7 +22,7 @@ within minutes, and a comparison of two runs minutes apart measures the drift as
   production-1-worker  the same with SANIC_WORKERS=1: what the second worker adds (scaling out)
 
 usage: .venv/bin/python scripts/bench.py [--rounds 2] [--repeats 5] [--configs default,production-1-worker,production]
-                                        [--out docs/BENCHMARK.md]
+                                        [--abuse-seconds 45] [--out docs/BENCHMARK.md]
 Needs PostgreSQL (BENCH_POSTGRES_URL) and Redis (BENCH_REDIS_URL) for the production configuration.
 """
 from __future__ import annotations
@@ -63,6 +68,12 @@ CONCURRENCY = (20, 50)
 WARM_UP = max(CONCURRENCY)  # conversations at once before the measured loads
 TARGETS = ("default", "production")  # the configurations the targets are set for
 CONFIGS = {"default": {}, "production-1-worker": {"SANIC_WORKERS": "1"}, "production": {}}  # beyond the stores
+# The abusive load: people holding normal conversations, senders of maximal messages (as the probe's
+# 490,000 words, just under the 1 MB body limit, a new sender each time as the per-sender rate limit
+# would stop one) and a crisis message from someone new every CRISIS_EVERY seconds among them.
+MAXIMAL = (" ".join(TURNS) + " ") * 5_600  # words, so that what reaches the model is the costliest it can be
+ABUSERS, ABUSE_CONCURRENT, CRISIS_EVERY = 2, 20, 0.5
+CRISIS, HOTLINE = "I am in danger", "1-888-373-7888"
 CALIBRATION = "sum(range(10_000_000))"  # the speed of one core, to compare machines by
 UNAVAILABLE = "can't look that up right now"  # utter_service_unavailable: an action failed
 
@@ -89,11 +100,27 @@ class Load:
 
 
 @dataclass
+class Abuse:
+    seconds: float
+    abusers: int
+    crisis: list[float] = field(default_factory=list)  # ms
+    maximal: list[float] = field(default_factory=list)  # ms
+    normal: Load = field(default_factory=lambda: Load(ABUSE_CONCURRENT))
+    failed: dict[str, int] = field(default_factory=lambda: {"crisis": 0, "maximal": 0})
+
+    @staticmethod
+    def percentile(values: list[float], p: int) -> float:
+        return statistics.quantiles(values, n=100)[p - 1] if len(values) > 1 else float("nan")
+
+
+@dataclass
 class Result:
     name: str
     url: str
     servers: dict[str, int]  # "rasa", "actions" -> pid
     single: list[float] = field(default_factory=list)  # ms, one person asking one question after another
+    abuse: list[Abuse] = field(default_factory=list)  # without the maximal messages, then with them
+    alone: dict[str, list[float]] = field(default_factory=dict)  # kind of message -> ms, one at a time
     loads: dict[int, list[Load]] = field(default_factory=dict)  # concurrent conversations -> one per repeat
     rss: dict[str, float] = field(default_factory=dict)
 
@@ -168,6 +195,54 @@ async def run_load(url: str, concurrent: int, rounds: int) -> Load:
     await asyncio.gather(*(person(n) for n in range(concurrent)))
     load.seconds = time.perf_counter() - started
     return load
+
+
+async def abusive_load(url: str, seconds: float, abusers: int) -> Abuse:
+    """For `seconds`: ABUSE_CONCURRENT people in normal conversations, `abusers` senders of maximal messages
+    back to back, and a crisis message every CRISIS_EVERY seconds, each timed until its answer (the hotline)."""
+    abuse, stop, tasks = Abuse(seconds, abusers), time.perf_counter() + seconds, []
+
+    async def timed(message: str, kind: str, answered: str) -> None:
+        started = time.perf_counter()
+        try:
+            replies = await asyncio.wait_for(post_json(url, {"sender": uuid.uuid4().hex, "message": message}), 120)
+        except (OSError, asyncio.TimeoutError, ValueError):
+            replies = None
+        if replies and any(answered in (r.get("text") or "") for r in replies):
+            getattr(abuse, kind).append((time.perf_counter() - started) * 1000)
+        else:
+            abuse.failed[kind] += 1
+
+    async def abuser() -> None:
+        while time.perf_counter() < stop:
+            await timed(MAXIMAL, "maximal", "")
+
+    async def person(n: int) -> None:
+        while time.perf_counter() < stop:
+            await converse(url, f"abuse-{uuid.uuid4().hex[:8]}-{n}", TURNS, abuse.normal)
+
+    async def crises() -> None:
+        while time.perf_counter() < stop:
+            tasks.append(asyncio.create_task(timed(CRISIS, "crisis", HOTLINE)))
+            await asyncio.sleep(CRISIS_EVERY)
+
+    await asyncio.gather(crises(), *(abuser() for _ in range(abusers)), *(person(n) for n in range(ABUSE_CONCURRENT)))
+    await asyncio.gather(*tasks)
+    return abuse
+
+
+async def one_at_a_time(url: str, each: int = 20) -> dict[str, list[float]]:
+    """How long one message holds the server with nothing else going on (ms): a normal question, a
+    message of MAX_CHARACTERS (the most the model reads) and a maximal one."""
+    kinds = {"question": TURNS[1], "4,000 characters": MAXIMAL[:4_000], "maximal": MAXIMAL}
+    timings: dict[str, list[float]] = {}
+    for kind, message in kinds.items():
+        for _ in range(each):
+            started = time.perf_counter()
+            replies = await post_json(url, {"sender": f"alone-{uuid.uuid4().hex}", "message": message})
+            assert replies, f"no answer to a {kind} message"
+            timings.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 async def single_user(url: str, requests: int = 50) -> list[float]:
@@ -341,9 +416,44 @@ def report(results: list[Result], rounds: int, repeats: int, seconds: float, loa
               + ". p95 < 1 s at that load needs a throughput well above "
               f"{min(CONCURRENCY)} msg/s, which the Rasa server's own CPU per message (the model, not the stores) "
               "sets on a given machine."]
+    lines += abuse_report(results)
     lines += ["", "Setup of each configuration: see `scripts/bench.py` and docs/PRODUCTION.md, which also breaks a "
               "message's CPU down.", ""]
     return "\n".join(lines)
+
+
+def abuse_report(results: list[Result]) -> list[str]:
+    """The crisis answers under the abusive load, and under the same load without its maximal messages."""
+    measured = [r for r in results if r.abuse]
+    if not measured:
+        return []
+    lines = ["", "## Crisis answers under an abusive load", "",
+             f"For {measured[0].abuse[0].seconds:.0f} s each: {ABUSE_CONCURRENT} people holding the conversations "
+             f'above and a crisis message ("{CRISIS}") from someone new every {CRISIS_EVERY} s, timed until its '
+             f"answer with the hotline; first without, then with {ABUSERS} senders posting maximal messages back to "
+             f"back ({len(MAXIMAL.split()):,} words, {len(MAXIMAL) // 1000} KB, just under the 1 MB body limit, a new "
+             "sender id each time). Before the cap on what reaches the model (bot/message_input.py), one such "
+             "message held the server for 89 s and a crisis message sent a second later waited 88 s. Latency under "
+             "this load is mostly queueing behind the normal conversations: compare the two rows.", "",
+             "| configuration | maximal messages | crisis messages | crisis p50 ms | crisis p95 ms | crisis max ms "
+             "| unanswered | maximal p50 ms | maximal p95 ms | normal messages | normal p95 ms |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in measured:
+        for a in r.abuse:
+            lines.append(f"| {r.name} | {len(a.maximal) if a.abusers else 'none'} | {len(a.crisis)} | "
+                         f"{a.percentile(a.crisis, 50):.0f} | {a.percentile(a.crisis, 95):.0f} | "
+                         f"{max(a.crisis, default=float('nan')):.0f} | "
+                         f"{a.failed['crisis'] + a.failed['maximal'] + a.normal.errors} | "
+                         f"{a.percentile(a.maximal, 50):.0f} | {a.percentile(a.maximal, 95):.0f} | "
+                         f"{len(a.normal.latencies)} | {a.normal.percentile(95):.0f} |")
+    alone = "; ".join(f"{r.name}: " + ", ".join(f"{kind} {statistics.median(ms):.0f} ms ({max(ms):.0f})"
+                                                for kind, ms in r.alone.items()) for r in measured)
+    lines += ["", f"One message at a time (nothing else going on, 20 of each, median and max): {alone}."]
+    lines += ["", "Target: crisis p95 < 1 s with the maximal messages: " + ", ".join(
+        f"{r.name} **{'met' if r.abuse[-1].percentile(r.abuse[-1].crisis, 95) < 1000 else 'missed'}** "
+        f"({r.abuse[-1].percentile(r.abuse[-1].crisis, 95):.0f} ms; without them "
+        f"{r.abuse[0].percentile(r.abuse[0].crisis, 95):.0f} ms)" for r in measured)]
+    return lines
 
 
 def main() -> None:
@@ -352,6 +462,7 @@ def main() -> None:
     # a core of a shared machine can slow down for the length of one load: the median of five outlasts it
     parser.add_argument("--repeats", type=int, default=5, help="loads per configuration and concurrency")
     parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--abuse-seconds", type=float, default=45, help="length of each abusive load (0: none)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARK.md")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop the servers on `kill` too
@@ -374,6 +485,17 @@ def main() -> None:
                 print(f"{result.name}: single user p50 {result.single_p50:.0f} ms so far", flush=True)
         for result in results:
             result.rss = {server: tree_rss_mb(pid) for server, pid in result.servers.items()}
+        # last: the servers' memory above is without it
+        for result in [r for r in results if r.name in TARGETS] if args.abuse_seconds else []:
+            result.alone = uvloop.run(one_at_a_time(result.url))
+            for abusers in (0, ABUSERS):
+                result.abuse.append(abuse := uvloop.run(abusive_load(result.url, args.abuse_seconds, abusers)))
+                print(f"{result.name}: crisis p95 with {abusers} senders of maximal messages "
+                      f"{abuse.percentile(abuse.crisis, 95):.0f} ms", flush=True)
+    if not args.repeats:  # only the abusive load: its section alone
+        args.out.write_text("\n".join(abuse_report(results)).lstrip() + "\n", encoding="utf-8")
+        print(f"Wrote {args.out}")
+        return
     args.out.write_text(report(results, args.rounds, args.repeats, time.monotonic() - started, load_average,
                                calibration), encoding="utf-8")
     print(f"Wrote {args.out}")

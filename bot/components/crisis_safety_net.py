@@ -5,12 +5,14 @@ message contains a danger or suicide phrase (crisis_phrases.yml), the intent bec
 `suicidal` with confidence 1.0 whatever the classifier said, and the parse result says which
 phrase fired (`safety_net`). The classifier's own crisis predictions stand; the net only adds.
 
-Matching uses spaCy: tokens are normalized (NORM: "can't", "cant" and "cannot" are all "can not")
-and lemmatized ("forces", "forced", "forcing" are all "force") before a PhraseMatcher compares them
-with the phrases, normalized the same way.
+Matching uses spaCy on the text in Unicode NFKC form ("ｄａｎｇｅｒ" is "danger"), case-folded: tokens
+are normalized (NORM: "can't", "cant" and "cannot" are all "can not") and lemmatized ("forces",
+"forced", "forcing" are all "force") before a PhraseMatcher compares them with the phrases,
+normalized the same way.
 """
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List
@@ -52,8 +54,9 @@ def _norm(word: str) -> str:
 
 
 def normalized(text: str) -> Doc:
-    """Lower-case, NORM, then lemmatize: the form both messages and phrases are matched in."""
-    words = english().make_doc(without_surrogates(text).lower().replace("’", "'"))
+    """NFKC, case folding, NORM, then lemmatize: the form both messages and phrases are matched in."""
+    text = unicodedata.normalize("NFKC", without_surrogates(text)).casefold()
+    words = english().make_doc(text.replace("’", "'"))
     return english()(" ".join(_norm(token.norm_) for token in words))
 
 

@@ -6,10 +6,17 @@ an immigration case."), and the classifier can take them for a crisis message; t
 stop and the trainee get the crisis answer. A message that is word for word one of the options in
 knowledge/content/scenarios.yml (case and punctuation aside) is a quiz answer instead.
 
+And a message that does not look like words is no quiz answer: emoji only, an empty message (a NUL
+is dropped before the model, bot/message_input.py), "{{7*7}}". The classifier, with next to nothing
+to go on, took such messages for the shortest answers it was trained on ("b", "2"), and with no quiz
+running they got "you're answering a practice question". They are not understood (nlu_fallback, with
+no intent to guess from): the person is asked to say it another way, with 911.
+
 It runs before the crisis safety net, so a danger or suicide phrase still makes any message a crisis.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Iterable, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -26,6 +33,10 @@ from knowledge.language import words
 
 CRISIS_INTENTS = set(CATEGORY_INTENTS.values())
 QUIZ_ANSWER = "quiz_answer"
+QUIZ_INTENTS = {QUIZ_ANSWER, "quiz_control"}
+NOT_UNDERSTOOD = "nlu_fallback"
+# Letters, digits, spaces and the punctuation of a typed answer ("b)", "(c)", "answer: a", "¿la b?")
+LOOKS_LIKE_WORDS = re.compile(r"[\w\s.,;:!?¡¿'’\"“”«»()\-]*")
 
 
 def _words(text: str) -> str:
@@ -49,6 +60,9 @@ class QuizOptionMatcher(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             said = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            if said in CRISIS_INTENTS and _words(message.get(TEXT) or "") in self._options:
+            text = message.get(TEXT) or ""
+            if said in CRISIS_INTENTS and _words(text) in self._options:
                 overrule(message, QUIZ_ANSWER)
+            elif said in QUIZ_INTENTS and not (words(text) and LOOKS_LIKE_WORDS.fullmatch(text)):
+                overrule(message, NOT_UNDERSTOOD, keep_ranking=False)
         return messages

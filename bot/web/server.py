@@ -6,6 +6,7 @@ server only. No request is logged: the server keeps nothing about who visits.
 """
 from __future__ import annotations
 
+import argparse
 import html
 import threading
 from contextlib import contextmanager
@@ -44,6 +45,20 @@ def security_headers(rasa_url: str) -> dict[str, str]:
     }
 
 
+def static_file(path: str) -> Path | None:
+    """The file of this folder a URL path names, if it may be served."""
+    if "\0" in path:  # "%00": the file system calls raise ValueError (and the server logged a traceback)
+        return None
+    file = (WEB / path.lstrip("/")).resolve()
+    if (not file.is_relative_to(WEB) or file.suffix not in CONTENT_TYPES
+            or any(part.startswith(".") for part in file.relative_to(WEB).parts)):
+        return None
+    try:
+        return file if file.is_file() else None
+    except OSError:  # a name too long for the file system, say
+        return None
+
+
 def make_handler(rasa_url: str) -> type[BaseHTTPRequestHandler]:
     headers = security_headers(rasa_url)
     index = (WEB / "index.html").read_text(encoding="utf-8").replace(
@@ -64,9 +79,8 @@ def make_handler(rasa_url: str) -> type[BaseHTTPRequestHandler]:
             if path == "/":
                 body, content_type = index, CONTENT_TYPES[".html"]
             else:
-                file = (WEB / path.lstrip("/")).resolve()
-                if (not file.is_relative_to(WEB) or file.suffix not in CONTENT_TYPES or not file.is_file()
-                        or any(part.startswith(".") for part in file.relative_to(WEB).parts)):
+                file = static_file(path)
+                if file is None:
                     self.send_error(HTTPStatus.NOT_FOUND)
                     return
                 body, content_type = file.read_bytes(), CONTENT_TYPES[file.suffix]
@@ -99,3 +113,24 @@ def widget_server(host: str, port: int, rasa_url: str) -> Iterator[ThreadingHTTP
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """python -m bot.web.server --host H --port P --rasa-url U: serve until stopped (bot/cli.py runs it)."""
+    parser = argparse.ArgumentParser(prog="python -m bot.web.server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--rasa-url", required=True)
+    args = parser.parse_args(argv)
+    server = ThreadingHTTPServer((args.host, args.port), make_handler(args.rasa_url))
+    server.daemon_threads = True
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

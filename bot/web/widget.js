@@ -184,8 +184,9 @@
   var closeButton = el("button", { type: "button", className: "cyw-close", "aria-label": T.close, text: "×" });
   var log = el("div", { className: "cyw-log", role: "log", "aria-live": "polite", "aria-label": T.log });
   var status = el("p", { className: "cyw-status", role: "status" });
+  // as many characters as the server reads of a message (MAX_CHARACTERS, bot/message_input.py)
   var input = el("input", { id: "cyw-input", className: "cyw-input", type: "text", autocomplete: "off",
-    maxlength: "2000", placeholder: T.placeholder, enterkeyhint: "send" });
+    maxlength: "4000", placeholder: T.placeholder, enterkeyhint: "send" });
   var form = el("form", { className: "cyw-form" }, [
     el("label", { for: "cyw-input", className: "cyw-sr-only", text: T.input }),
     input,
@@ -239,6 +240,11 @@
       setStatus("");
       socket.emit("session_request", { session_id: sessionId });
       flush();
+    });
+    // The server assigns another id when this one is held by another socket (another tab, or this
+    // socket before a reconnection it has not noticed yet): this conversation goes on under it.
+    socket.on("session_confirm", function (id) {
+      if (typeof id === "string" && id !== sessionId) { sessionId = id; save("session", id); }
     });
     socket.on("connect_error", function () { setStatus(T.offline); });
     socket.on("bot_uttered", function (message) {

@@ -1,12 +1,14 @@
 """The widget's static server: what it serves, with which types and security headers."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Iterator
 
 import pytest
 import requests
 
-from bot.cli import free_port
+from bot.cli import ROOT, free_port, wait_until_up
 from bot.web.server import widget_server
 
 RASA = "http://127.0.0.1:5999"  # only written into the page and its CSP; nothing connects to it here
@@ -52,3 +54,23 @@ def test_nothing_else_is_served(url, path):
     request = requests.Request("GET", url + path).prepare()
     request.url = url + path  # as written: requests would normalise the dots away
     assert session.send(request, timeout=10).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/widget.js%00.html", "/%00", "/widget.js%00", "/" + "a" * 5000 + ".js",
+                                  "/%ff%fe.js"], ids=["nul-html", "nul", "nul-end", "long-name", "bad-utf8"])
+def test_odd_paths_get_404_without_a_traceback(path):
+    """`widget.js%00.html` made the file system calls raise, and the server print a traceback."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "bot.web.server", "--port", str(port), "--rasa-url", RASA],
+                              cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/widget.css", server, timeout=30)
+        session = requests.Session()
+        request = requests.Request("GET", f"http://127.0.0.1:{port}{path}").prepare()
+        request.url = f"http://127.0.0.1:{port}{path}"
+        assert session.send(request, timeout=10).status_code == 404
+        assert requests.get(f"http://127.0.0.1:{port}/widget.js", timeout=10).status_code == 200  # still serving
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=10)
+    assert "Traceback" not in errors and "Error" not in errors

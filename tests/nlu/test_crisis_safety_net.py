@@ -55,3 +55,9 @@ def test_questions_about_the_subject_are_left_alone(net, text):
 
 def test_a_crisis_the_classifier_found_stays_as_it_is(net):
     assert classify(net, "please help me", "suicidal").get("intent")["name"] == "suicidal"
+
+
+@pytest.mark.parametrize("text", ["ｉ ａｍ ｉｎ ｄａｎｇｅｒ", "I AM IN DANGER", "ＨＥＬＰ ＭＥ ＰＬＥＡＳＥ"])
+def test_full_width_and_upper_case_letters_do_not_hide_a_crisis(net, text):
+    """The probe's full-width message passed as an ordinary one: the net reads NFKC, case-folded text."""
+    assert classify(net, text).get("intent")["name"] == "crisis"

@@ -42,3 +42,15 @@ def test_anything_else_the_classifier_calls_a_crisis_stays_one(pipeline, text):
 
 def test_a_danger_phrase_still_wins_over_everything(pipeline):
     assert understood(pipeline, "he won't let me leave", "quiz_answer") == "crisis"
+
+
+@pytest.mark.parametrize("text", ["😀😀", "🙏", "", "{{7*7}}", "${7*7}", "<script>", "***"])
+@pytest.mark.parametrize("classifier_said", ["quiz_answer", "quiz_control"])
+def test_a_message_without_words_is_not_understood_rather_than_a_quiz_answer(pipeline, text, classifier_said):
+    """With no quiz running, these got "you're answering a practice question"."""
+    assert understood(pipeline, text, classifier_said) == "nlu_fallback"
+
+
+@pytest.mark.parametrize("text", ["b", "B)", "(c)", "2", "answer: a", "I'd go with b", "option c", "¿la b?"])
+def test_typed_answers_stay_quiz_answers(pipeline, text):
+    assert understood(pipeline, text, "quiz_answer") == "quiz_answer"

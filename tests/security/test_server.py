@@ -3,6 +3,7 @@ REST), with the HTTP API behind a token and a JWT secret, a low rate limit and t
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -16,10 +17,14 @@ from typing import Iterator
 
 import jwt
 import pytest
+import rasa
 import requests
 import socketio
+import websockets
 
 from bot.cli import assistant, environment, free_port, train
+from bot.message_input import MAX_CHARACTERS, TOO_LONG
+from bot.socketio_sessions import SESSION_ID
 from knowledge.db import make_engine
 from knowledge.loader import load
 from tests.conftest import ROOT
@@ -253,6 +258,219 @@ def test_socketio_accepts_only_the_configured_origins(server):
     assert asyncio.run(connect("https://attacker.example.net")) is False
 
 
+# --- bounded work per message (bot/message_input.py) ---
+
+def tracker(server: Server, sender: str) -> dict:
+    return api(server, f"/conversations/{sender}/tracker", params={"token": TOKEN}).json()
+
+
+def test_a_message_near_the_body_limit_is_cut_before_the_model_and_still_answered(server):
+    """The probe's 490,000 words (980 KB) held the server for 89 s, a crisis message with it, and grew
+    it by 5.7 GB. Only the first MAX_CHARACTERS reach the model (make bench measures the crisis p95
+    under such messages, docs/BENCHMARK.md); the crisis at its start is answered, with a note."""
+    sender = f"huge-{uuid.uuid4().hex}"
+    message = "I am in danger and I need help. " + "a " * 480_000
+    assert 900_000 < len(message) < 1_000_000
+    response = server.say(message, sender)
+    assert response.status_code == 200
+    assert TOO_LONG in texts(response) and "1-888-373-7888" in texts(response)
+    latest = tracker(server, sender)["latest_message"]
+    assert latest["intent"]["name"] == "crisis" and len(latest["text"]) <= MAX_CHARACTERS
+
+
+@pytest.mark.parametrize("text", ["ｉ ａｍ ｉｎ ｄａｎｇｅｒ", "ＨＥＬＰ ＭＥ ＰＬＥＡＳＥ", "I AM IN DANGER"])
+def test_full_width_and_upper_case_crisis_messages_get_the_crisis_answer(server, text):
+    sender = f"full-width-{uuid.uuid4().hex}"
+    assert server.say(text, sender).status_code == 200
+    assert tracker(server, sender)["latest_message"]["intent"]["name"] == "crisis"
+
+
+@pytest.mark.parametrize("message", ["😀😀😀", "\u0000", "{{7*7}}", "", "   "],
+                         ids=["emoji", "nul", "template", "empty", "spaces"])
+def test_a_message_without_words_gets_a_helpful_reply_not_the_quiz_one(server, message):
+    response = server.say(message, f"wordless-{uuid.uuid4().hex}")
+    assert response.status_code == 200
+    reply = texts(response)
+    assert "practice question" not in reply and "911" in reply
+
+
+# --- hardened edges of the HTTP server (bot/security.py) ---
+
+@pytest.mark.parametrize("headers", [{"Content-Type": "text/plain"}, {},
+                                     {"Content-Type": "application/x-www-form-urlencoded"}],
+                         ids=["text-plain", "no-type", "form"])
+def test_the_rest_channel_takes_only_json(server, headers):
+    """Any web page may POST text/plain, a form or a typeless body cross-site without a CORS pre-flight."""
+    response = server.post(b'{"sender": "cross-site", "message": "hi"}', **headers)
+    assert response.status_code == 415 and "application/json" in response.json()["error"]
+
+
+@pytest.mark.parametrize("levels", [5_000, 100])
+def test_json_nested_too_deeply_gets_400(server, levels):
+    """5,000 levels raised RecursionError in bot/security.py: a 500."""
+    nested = b"[" * levels + b"]" * levels
+    rest = server.post(b'{"sender": "deep", "message": "hi", "metadata": ' + nested + b"}",
+                       **{"Content-Type": "application/json"})
+    assert rest.status_code == 400 and "nest" in rest.json()["error"]
+    parse = requests.post(f"{server.url}/model/parse", params={"token": TOKEN}, data=b'{"text": ' + nested + b"}",
+                          headers={"Content-Type": "application/json"}, timeout=30)
+    assert parse.status_code == 400
+
+
+def test_callers_without_credentials_are_not_told_the_version(server):
+    root = requests.get(f"{server.url}/", timeout=10)
+    assert root.status_code == 200 and rasa.__version__ not in root.text and "Rasa" not in root.text
+    refused = api(server, "/status")
+    assert refused.status_code == 401 and "version" not in refused.json() and rasa.__version__ not in refused.text
+    version = api(server, "/version")
+    assert version.status_code == 401 and rasa.__version__ not in version.text
+    assert api(server, "/version", params={"token": TOKEN}).json()["version"] == rasa.__version__
+
+
+def test_the_token_is_in_no_process_arguments():
+    """`ps` shows any user every process's arguments: the token goes by environment."""
+    assert TOKEN  # the server fixture runs for the earlier tests; its processes are still up
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            assert TOKEN.encode() not in cmdline.read_bytes(), cmdline
+        except OSError:  # gone meanwhile
+            continue
+
+
+def test_expected_refusals_are_logged_below_error_and_not_one_line_each(server):
+    """Anyone could flood the error log: unauthenticated requests, closed websockets, refused payloads."""
+    start = server.log.stat().st_size
+    for _ in range(10):
+        assert api(server, "/status").status_code == 401
+        assert server.post(b"{}", **{"Content-Type": "text/plain"}).status_code == 415
+
+    async def open_and_close() -> None:
+        for _ in range(5):
+            client = socketio.AsyncClient()
+            await client.connect(server.url, transports=["websocket"])
+            await client.emit("user_uttered", ["not", "an", "object"])
+            await asyncio.sleep(0.3)
+            await client.disconnect()
+
+    asyncio.run(open_and_close())
+    time.sleep(1)
+    with server.log.open("rb") as file:
+        file.seek(start)
+        logged = file.read().decode("utf-8", errors="replace")
+    assert " ERROR " not in logged and "Traceback" not in logged, logged
+    assert logged.count("User is not authenticated") <= 1 and logged.count("not application/json") <= 1
+
+
+# --- socket.io sessions and payloads (bot/socketio_sessions.py) ---
+
+class Socket:
+    """A socket.io client, as the widget uses the channel, recording what it is sent."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.client, self.replies, self.confirmed = url, socketio.AsyncClient(), [], []
+        self.client.on("bot_uttered", lambda data: self.replies.append(data.get("text", "")))
+        self.client.on("session_confirm", self.confirmed.append)
+
+    async def __aenter__(self) -> Socket:
+        await self.client.connect(self.url, transports=["websocket"])
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.client.disconnect()
+
+    async def until(self, condition, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition() and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert condition(), (self.replies, self.confirmed)
+
+
+def test_a_session_held_by_a_live_socket_cannot_be_taken_over(server):
+    """Two sockets asking for one session both got its replies, and the second's /restart wiped the first's."""
+    session = uuid.uuid4().hex
+
+    async def chat() -> tuple[Socket, Socket]:
+        async with Socket(server.url) as first, Socket(server.url) as second:
+            await first.client.emit("session_request", {"session_id": session})
+            await first.until(lambda: first.confirmed)
+            await second.client.emit("session_request", {"session_id": session})
+            await second.until(lambda: second.confirmed)
+            await first.client.emit("user_uttered", {"message": "I am in danger", "session_id": session})
+            await first.until(lambda: any("1-888-373-7888" in r for r in first.replies))
+            await second.client.emit("user_uttered", {"message": "/restart", "session_id": session})
+            await asyncio.sleep(3)
+            return first, second
+
+    first, second = asyncio.run(chat())
+    assert first.confirmed == [session]
+    assert second.confirmed[0] != session and SESSION_ID.fullmatch(second.confirmed[0])
+    assert not any("1-888-373-7888" in r for r in second.replies)  # the first one's crisis answer
+    events = tracker(server, session)["events"]
+    assert [e for e in events if e["event"] == "restart"] == []
+    assert any(e["event"] == "user" and e["text"] == "I am in danger" for e in events)
+
+
+@pytest.mark.parametrize("session_id", ["x" * 10_000, 42, ["a"], "not-the-widget-format", uuid.uuid4().hex.upper()],
+                         ids=["10000-characters", "number", "list", "not-hex", "upper-case"])
+def test_a_session_id_not_in_the_widgets_format_is_replaced_by_a_fresh_one(server, session_id):
+    async def chat() -> Socket:
+        async with Socket(server.url) as socket:
+            await socket.client.emit("session_request", {"session_id": session_id})
+            await socket.until(lambda: socket.confirmed)
+            await socket.client.emit("user_uttered", {"message": "hi", "session_id": session_id})
+            await socket.until(lambda: socket.replies)
+            return socket
+
+    socket = asyncio.run(chat())
+    assert socket.confirmed[0] != session_id and SESSION_ID.fullmatch(socket.confirmed[0])
+    assert "bot" in socket.replies[0]
+
+
+@pytest.mark.parametrize("payload", [{"message": ["I am in danger"]}, {"message": 42}, "I am in danger",
+                                     {"message": {"text": "I am in danger"}}, {"session_id": uuid.uuid4().hex},
+                                     {"message": "I am in danger", "customData": "not an object"}],
+                         ids=["list", "number", "string", "object", "no-message", "metadata-string"])
+def test_a_bad_socketio_payload_gets_a_reply_with_the_hotline_not_silence(server, payload):
+    async def chat() -> Socket:
+        async with Socket(server.url) as socket:
+            await socket.client.emit("session_request", {"session_id": uuid.uuid4().hex})
+            await socket.until(lambda: socket.confirmed)
+            await socket.client.emit("user_uttered", payload)
+            await socket.until(lambda: socket.replies)
+            return socket
+
+    reply = asyncio.run(chat()).replies[0]
+    assert "911" in reply and "1-888-373-7888" in reply
+
+
+def test_a_socketio_message_nested_5000_levels_gets_a_reply_not_silence(server):
+    """Python's parser raised RecursionError inside python-socketio, which dropped the message."""
+    async def chat() -> str:
+        async with websockets.connect(f"{server.url.replace('http', 'ws', 1)}/socket.io/?EIO=4&transport=websocket",
+                                      max_size=None) as raw:
+            await raw.recv()  # engine.io's open packet
+            await raw.send("40")  # socket.io connect
+            await raw.recv()
+            await raw.send('42["user_uttered",' + "[" * 5_000 + "]" * 5_000 + "]")
+            while True:
+                frame = await asyncio.wait_for(raw.recv(), 30)
+                if frame.startswith('42["bot_uttered"'):
+                    return json.loads(frame[2:])[1]["text"]
+
+    reply = asyncio.run(chat())
+    assert "911" in reply and "1-888-373-7888" in reply
+
+
+def test_a_message_before_any_session_request_is_answered(server):
+    async def chat() -> Socket:
+        async with Socket(server.url) as socket:
+            await socket.client.emit("user_uttered", {"message": "I am in danger", "session_id": uuid.uuid4().hex})
+            await socket.until(lambda: any("1-888-373-7888" in r for r in socket.replies))
+            return socket
+
+    assert SESSION_ID.fullmatch(asyncio.run(chat()).confirmed[0])
+
+
 # --- the server refuses unsafe configurations ---
 
 @pytest.mark.parametrize("argv, env, problem", [
@@ -277,7 +495,8 @@ def test_no_message_text_in_the_logs_or_on_disk(server):
     for sender, text in ((marker, f"my name is {marker}"), ("log-2", f"I am in danger {marker}"),
                          ("log-3", f"what are the signs of trafficking {marker}?")):
         assert server.say(text, sender).status_code == 200
-    assert server.post(f'{{"sender": "log-4", "message": "{marker}'.encode()).status_code == 400
+    assert server.post(f'{{"sender": "log-4", "message": "{marker}'.encode(),
+                       **{"Content-Type": "application/json"}).status_code == 400
     assert api(server, "/status", params={"token": TOKEN}).status_code == 200
     time.sleep(1)
     log = server.log.read_text(encoding="utf-8", errors="replace")
