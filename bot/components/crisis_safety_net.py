@@ -44,11 +44,12 @@ NORM_FIXES = {"m": "am", "'s": "is", "s": "is", "wanna": "want to", "gonna": "go
 CATEGORY_INTENTS = {"suicidal": "suicidal", "danger": "crisis"}
 ALONE = "_alone"
 # Spanish texting forms, as the phrases write them.
-SPANISH_FIXES = {"q": "que", "k": "que", "ke": "que", "xq": "porque", "pq": "porque", "porq": "porque",
+SPANISH_FIXES = {"q": "que", "k": "que", "xq": "porque", "pq": "porque", "porq": "porque",
                  "xk": "porque", "porfa": "por favor", "porfavor": "por favor", "plis": "por favor",
                  "toy": "estoy", "tamos": "estamos", "d": "de", "x": "por", "aki": "aqui", "aca": "aqui",
                  "nadien": "nadie", "nomas": "no mas"}
 REPEATED = re.compile(r"(\w)\1{2,}")  # "ayudaaaa" -> "ayuda"
+K_FOR_QU = re.compile(r"k(?=[ei])")  # "kiero", "kitaron", "ke"
 ALTERNATIVES = re.compile(r"\{([^{}]*)\}")
 
 
@@ -81,7 +82,8 @@ def folded(text: str) -> str:
 
 def spanish_normalized(text: str) -> Doc:
     """The words of a text without accents or repeated letters, texting forms expanded."""
-    words = " ".join(SPANISH_FIXES.get(w, w) for w in re.findall(r"\w+", REPEATED.sub(r"\1", folded(text)))).split()
+    text = K_FOR_QU.sub("qu", REPEATED.sub(r"\1", folded(text)))
+    words = " ".join(SPANISH_FIXES.get(w, w) for w in re.findall(r"\w+", text)).split()
     return Doc(english().vocab, words=words, lemmas=words)  # each word is its own lemma
 
 
