@@ -112,7 +112,8 @@ def test_a_spanish_question_gets_the_spanish_note_and_english_is_answered_in_eng
 
 def test_a_spanish_crisis_mid_quiz_stops_the_quiz_with_the_spanish_crisis_answer(servers):
     assert "Question 1 of 5" in servers.reply("quiz me", sender="es-quiz")
-    reply = servers.reply("ahorita no puedo seguir, el hombre no me deja salir y me quito el telefono", sender="es-quiz")
+    text = "ahorita no puedo seguir, el hombre no me deja salir y me quito el telefono"
+    reply = servers.reply(text, sender="es-quiz")
     assert all(words in reply for words in SPANISH_CRISIS), reply
 
 
