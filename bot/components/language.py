@@ -8,9 +8,8 @@ anything else a short Spanish note (911, the hotline answers in Spanish, 988 has
   the conversation, so an English crisis message after a Spanish one is answered in Spanish, with
   the same numbers. (Marking English messages too would set an entity on every message, which each
   test story would then have to annotate.)
-- a Spanish message becomes the intent `spanish` (the note), unless the classifier saw a crisis: its
-  best guess other than "not understood" wins then, even under the fallback threshold, since the
-  crisis answer says all the note says.
+- a Spanish message becomes the intent `spanish` (the note), unless the classifier saw a crisis (the
+  crisis safety net, after this, catches Spanish danger and suicide phrases whatever the intent).
 
 It runs before the crisis safety net, which still has the last word.
 
@@ -26,7 +25,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.crisis_safety_net import CATEGORY_INTENTS, folded
@@ -34,7 +33,6 @@ from bot.components.intents import overrule
 
 LANGUAGE = "language"
 SPANISH_INTENT = "spanish"
-NOT_UNDERSTOOD = "nlu_fallback"
 CRISIS_INTENTS = set(CATEGORY_INTENTS.values())
 # Common words of one language that are not words of the other (accents dropped).
 SPANISH = set("""
@@ -86,8 +84,6 @@ class LanguageDetector(GraphComponent):
             entity = {"entity": LANGUAGE, "value": "es", "start": 0, "end": len(text),
                       "extractor": type(self).__name__}
             message.set(ENTITIES, [*(message.get(ENTITIES) or []), entity], add_to_output=True)
-            guesses = [(message.get(INTENT) or {}).get(INTENT_NAME_KEY),
-                       *(r.get(INTENT_NAME_KEY) for r in message.get(INTENT_RANKING_KEY) or [])]
-            best = next((g for g in guesses if g != NOT_UNDERSTOOD), None)
-            overrule(message, best if best in CRISIS_INTENTS else SPANISH_INTENT)
+            if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) not in CRISIS_INTENTS:
+                overrule(message, SPANISH_INTENT)
         return messages

@@ -29,12 +29,10 @@ def test_a_spanish_message_gets_the_spanish_intent_and_the_language_entity():
     assert [(e["entity"], e["value"]) for e in message.get("entities")] == [("language", "es")]
 
 
-@pytest.mark.parametrize("intent, ranking", [("crisis", None), ("suicidal", None),
-                                             ("nlu_fallback", ["nlu_fallback", "crisis", "ask_signs"])])
-def test_a_crisis_guess_on_a_spanish_message_stands(intent, ranking):
-    """Even under the fallback threshold: the crisis answer says all the note says, and more."""
-    expected = intent if intent != "nlu_fallback" else "crisis"
-    assert detected("no se que hacer, el tipo ese me sigue", intent, ranking).get("intent")["name"] == expected
+@pytest.mark.parametrize("intent, expected", [("crisis", "crisis"), ("suicidal", "suicidal"),
+                                              ("nlu_fallback", "spanish"), ("ask_signs", "spanish")])
+def test_a_crisis_the_classifier_saw_in_spanish_stands(intent, expected):
+    assert detected("no se que hacer, el tipo ese me sigue", intent).get("intent")["name"] == expected
 
 
 @pytest.mark.parametrize("text", ["what are the signs of trafficking?", "b", "ok"])
