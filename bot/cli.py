@@ -173,7 +173,7 @@ class Supervised:
     def _start(self) -> subprocess.Popen:
         process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, start_new_session=True)
         self.started = time.monotonic()
-        logger.info("The %s is running (pid %d).", self.name, process.pid)
+        logger.info("The %s started (pid %d).", self.name, process.pid)
         return process
 
     def _watch(self) -> None:

@@ -56,7 +56,7 @@ def test_killed_servers_are_started_again_and_answers_come_back(tmp_path, conten
         return "\n".join(m.get("text", "") for m in response.json()) if response.ok else ""
 
     def pid(name: str) -> int:
-        return int(re.findall(rf"The {name} is running \(pid (\d+)\)", logged())[-1])
+        return int(re.findall(rf"The {name} started \(pid (\d+)\)", logged())[-1])
 
     def widget_up() -> bool:
         try:
