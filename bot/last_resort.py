@@ -13,6 +13,9 @@ goes through the NLU pipeline, which needs no store (the classifier and the cris
   988), even if something was said already: repeating it does no harm;
 - any other message gets `utter_service_unavailable` (the hotline and 911), unless it was answered
   already and only saving the conversation failed.
+
+The conversation cannot be read, so the answer is rendered for a fresh one, with the language of
+this message only (bot/components/language.py): a Spanish message gets the Spanish variation.
 """
 from __future__ import annotations
 
@@ -21,8 +24,11 @@ from typing import Any, Awaitable, Callable
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
+
+from bot.components.language import LANGUAGE
 
 logger = logging.getLogger(__name__)
 
@@ -66,14 +72,18 @@ def _count_responses(channel: OutputChannel) -> list[int]:
 
 async def _last_resort(agent: Agent, message: UserMessage, answered_already: bool) -> str | None:
     response: str | None = UNAVAILABLE
+    tracker = DialogueStateTracker(message.sender_id or "", agent.domain.slots)
     try:
-        intent = ((await agent.parse_message(message.text or "")).get("intent") or {}).get("name")
+        parsed = await agent.parse_message(message.text or "")
+        intent = (parsed.get("intent") or {}).get("name")
         response = CRISIS_RESPONSES.get(intent or "", None if answered_already else UNAVAILABLE)
+        for entity in parsed.get("entities") or []:
+            if entity.get("entity") == LANGUAGE:
+                tracker.update(SlotSet(LANGUAGE, entity.get("value")))
     except Exception as error:  # noqa: BLE001  the hotline then, whatever the message was
         logger.error("The NLU pipeline failed too (%s); sending %s.", type(error).__name__, response)
     if response is None:
         return None
-    tracker = DialogueStateTracker(message.sender_id or "", agent.domain.slots)
     reply = await agent.processor.nlg.generate(response, tracker, message.output_channel.name(),
                                                domain_responses=agent.domain.responses)
     if reply:

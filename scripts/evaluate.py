@@ -204,7 +204,10 @@ def main() -> None:
     # tests/safety: the set the safety phrases were reviewed against. tests/safety/unseen was written
     # blind but has since been looked at (see docs/EVALUATION.md); tests/safety/unseen2 was written
     # blind by someone who never saw the phrases or the training data, and is not to be tuned on.
-    sets = {"safety": SAFETY, "safety_unseen": SAFETY / "unseen", "safety_unseen2": SAFETY / "unseen2"}
+    # tests/safety/spanish was written before the Spanish phrases and training examples, which do
+    # not copy it.
+    sets = {"safety": SAFETY, "safety_unseen": SAFETY / "unseen", "safety_unseen2": SAFETY / "unseen2",
+            "safety_spanish": SAFETY / "spanish"}
     for name, folder in sets.items():
         if (folder / "crisis_messages.yml").exists():
             summary[name] = safety(model, folder)

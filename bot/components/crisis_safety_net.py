@@ -5,17 +5,22 @@ message contains a danger or suicide phrase (crisis_phrases.yml), the intent bec
 `suicidal` with confidence 1.0 whatever the classifier said, and the parse result says which
 phrase fired (`safety_net`). The classifier's own crisis predictions stand; the net only adds.
 
-Matching uses spaCy on the text in Unicode NFKC form ("ｄａｎｇｅｒ" is "danger"), case-folded: tokens
-are normalized (NORM: "can't", "cant" and "cannot" are all "can not") and lemmatized ("forces",
-"forced", "forcing" are all "force") before a PhraseMatcher compares them with the phrases,
-normalized the same way.
+Every message is matched against both the English and the Spanish phrases, whatever its language
+(people mix them: "my boss no me deja salir"). In English, matching uses spaCy on the text in
+Unicode NFKC form ("ｄａｎｇｅｒ" is "danger"), case-folded: tokens are normalized (NORM: "can't",
+"cant" and "cannot" are all "can not") and lemmatized ("forces", "forced", "forcing" are all
+"force") before a PhraseMatcher compares them with the phrases, normalized the same way. Spanish
+(crisis_phrases_es.yml) is matched word for word without accents, after texting forms are expanded
+("q" is "que"), and not lemmatized: a verb's person tells "tengo miedo" from "¿tienen miedo?".
 """
 from __future__ import annotations
 
+import itertools
+import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -31,12 +36,21 @@ from bot.components.intents import overrule
 from knowledge.language import english, without_surrogates
 
 PHRASES = Path(__file__).with_name("crisis_phrases.yml")
+SPANISH_PHRASES = Path(__file__).with_name("crisis_phrases_es.yml")
 # NORM leaves a few informal forms; map them to the form the phrases use.
 NORM_FIXES = {"m": "am", "'s": "is", "s": "is", "wanna": "want to", "gonna": "going to", "u": "you",
               "ur": "your", "pls": "please", "plz": "please", "'re": "are", "re": "are", "ll": "will"}
 # Which intent a category of phrases means, and the order in which categories win.
 CATEGORY_INTENTS = {"suicidal": "suicidal", "danger": "crisis"}
 ALONE = "_alone"
+# Spanish texting forms, as the phrases write them.
+SPANISH_FIXES = {"q": "que", "k": "que", "xq": "porque", "pq": "porque", "porq": "porque",
+                 "xk": "porque", "porfa": "por favor", "porfavor": "por favor", "plis": "por favor",
+                 "toy": "estoy", "tamos": "estamos", "d": "de", "x": "por", "aki": "aqui", "aca": "aqui",
+                 "nadien": "nadie", "nomas": "no mas"}
+REPEATED = re.compile(r"(\w)\1{2,}")  # "ayudaaaa" -> "ayuda"
+K_FOR_QU = re.compile(r"k(?=[ei])")  # "kiero", "kitaron", "ke"
+ALTERNATIVES = re.compile(r"\{([^{}]*)\}")
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +74,26 @@ def normalized(text: str) -> Doc:
     return english()(" ".join(_norm(token.norm_) for token in words))
 
 
+def folded(text: str) -> str:
+    """NFKC, case folding, and no accents: "Ayúdame" is "ayudame", "año" is "ano"."""
+    text = unicodedata.normalize("NFKD", without_surrogates(text).casefold())
+    return unicodedata.normalize("NFKC", "".join(c for c in text if not unicodedata.combining(c)))
+
+
+def spanish_normalized(text: str) -> Doc:
+    """The words of a text without accents or repeated letters, texting forms expanded."""
+    text = K_FOR_QU.sub("qu", REPEATED.sub(r"\1", folded(text)))
+    words = " ".join(SPANISH_FIXES.get(w, w) for w in re.findall(r"\w+", text)).split()
+    return Doc(english().vocab, words=words, lemmas=words)  # each word is its own lemma
+
+
+def expanded(phrase: str) -> List[str]:
+    """Each phrase that "{a|b} c" stands for: "a c", "b c"."""
+    parts = ALTERNATIVES.split(phrase)  # text, alternatives, text, ...
+    choices = [part.split("|") if i % 2 else [part] for i, part in enumerate(parts)]
+    return [" ".join("".join(c).split()) for c in itertools.product(*choices)]
+
+
 def _lemmas(doc: Doc) -> str:
     return " ".join(token.lemma_ for token in doc if not token.is_punct)
 
@@ -68,18 +102,20 @@ class SafetyMatcher:
     """Phrases of a category match anywhere in a message; those of "<category>_alone" only as the
     whole message ("im scared" is a cry for help, "I'm scared of saying the wrong thing" is not)."""
 
-    def __init__(self, phrases: Dict[str, List[str]]):
+    def __init__(self, phrases: Dict[str, List[str]], normalize: Callable[[str], Doc] = normalized):
+        self._normalize = normalize
         self._matcher = PhraseMatcher(english().vocab, attr="LEMMA")
         self._alone: Dict[str, str] = {}
         for category, items in phrases.items():
+            docs = [normalize(p) for item in items for p in expanded(item)]
             if category.endswith(ALONE):
-                self._alone.update({_lemmas(normalized(p)): category.removesuffix(ALONE) for p in items})
+                self._alone.update({_lemmas(doc): category.removesuffix(ALONE) for doc in docs})
             else:
-                self._matcher.add(category, [normalized(p) for p in items])
+                self._matcher.add(category, docs)
 
     def find(self, text: str) -> tuple[str, str] | None:
         """(category, matched words) of the most serious match, or None."""
-        doc = normalized(text)
+        doc = self._normalize(text)
         found = {english().vocab.strings[i]: doc[s:e].text for i, s, e in self._matcher(doc)}
         alone = self._alone.get(_lemmas(doc))
         if alone:
@@ -97,7 +133,9 @@ class CrisisSafetyNet(GraphComponent):
         return {}
 
     def __init__(self) -> None:
-        self._matcher = SafetyMatcher(yaml.safe_load(PHRASES.read_text(encoding="utf-8")))
+        self._matchers = [SafetyMatcher(yaml.safe_load(PHRASES.read_text(encoding="utf-8"))),
+                          SafetyMatcher(yaml.safe_load(SPANISH_PHRASES.read_text(encoding="utf-8")),
+                                        spanish_normalized)]
 
     @classmethod
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -106,10 +144,10 @@ class CrisisSafetyNet(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            found = self._matcher.find(message.get(TEXT) or "")
+            found = [f for matcher in self._matchers if (f := matcher.find(message.get(TEXT) or ""))]
             if not found:
                 continue
-            category, words = found
+            category, words = min(found, key=lambda f: list(CATEGORY_INTENTS).index(f[0]))  # the most serious
             intent = CATEGORY_INTENTS[category]
             if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) in CATEGORY_INTENTS.values() and intent == "crisis":
                 continue  # the classifier already chose a crisis answer (suicidal stays suicidal)

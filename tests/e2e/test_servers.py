@@ -86,6 +86,37 @@ def test_indirect_crisis_messages_get_911_and_the_hotline_or_988(servers, text):
     assert "911" in reply and "988" in reply
 
 
+SPANISH_CRISIS = ("llama al 911", "1-888-373-7888", "te atienden en español", "233733", "marca 2 para español")
+
+
+@pytest.mark.parametrize("text", ["no me deja salir", "me quitó mis papeles", "dice que le debo",
+                                  "me obligan a trabajar y no me dejan ir", "tengo miedo de que me haga daño"])
+def test_spanish_crisis_messages_get_911_and_the_hotline_in_spanish(servers, text):
+    reply = servers.reply(text, sender=f"es-crisis-{hash(text)}")
+    assert all(words in reply for words in SPANISH_CRISIS), reply
+
+
+@pytest.mark.parametrize("text", ["me quiero morir", "pastillas esta noche", "ya no quiero vivir"])
+def test_spanish_suicidal_messages_get_911_then_988_in_spanish(servers, text):
+    reply = servers.reply(text, sender=f"es-suicidal-{hash(text)}")
+    assert "llama al 911" in reply and "marca 2 para español" in reply
+    assert reply.index("911") < reply.index("988")
+
+
+def test_a_spanish_question_gets_the_spanish_note_and_english_is_answered_in_english(servers):
+    note = servers.reply("¿cuáles son las señales de trata?", sender="es-note")
+    assert all(words in note for words in ("911", "1-888-373-7888", "en español", "988", "marca 2"))
+    english = servers.reply("what are the signs of labor trafficking?", sender="en-only")
+    assert english and "español" not in english
+
+
+def test_a_spanish_crisis_mid_quiz_stops_the_quiz_with_the_spanish_crisis_answer(servers):
+    assert "Question 1 of 5" in servers.reply("quiz me", sender="es-quiz")
+    text = "ahorita no puedo seguir, el hombre no me deja salir y me quito el telefono"
+    reply = servers.reply(text, sender="es-quiz")
+    assert all(words in reply for words in SPANISH_CRISIS), reply
+
+
 def test_an_image_online_gets_the_crisis_answer_and_where_to_report_and_remove_it(servers):
     reply = servers.reply("someone posted my nudes, how do I get them taken down?", sender="images")
     assert "911" in reply and "1-888-373-7888" in reply
@@ -139,3 +170,5 @@ def test_crisis_is_answered_even_with_the_action_server_down(servers):
     reply = servers.reply("I am in danger", sender="crisis")
     assert "911" in reply and "1-888-373-7888" in reply and "233733" in reply
     assert "988" in servers.reply("i want to kill myself", sender="crisis-2")
+    reply = servers.reply("no me dejan salir de la casa", sender="es-crisis-down")
+    assert all(words in reply for words in SPANISH_CRISIS), reply

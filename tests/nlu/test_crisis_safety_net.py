@@ -2,7 +2,7 @@
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.crisis_safety_net import CrisisSafetyNet
+from bot.components.crisis_safety_net import CrisisSafetyNet, expanded
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +67,35 @@ def test_a_crisis_the_classifier_found_stays_as_it_is(net):
 def test_full_width_and_upper_case_letters_do_not_hide_a_crisis(net, text):
     """The probe's full-width message passed as an ordinary one: the net reads NFKC, case-folded text."""
     assert classify(net, text).get("intent")["name"] == "crisis"
+
+
+@pytest.mark.parametrize("text", [
+    "no me deja salir", "me quitó mis papeles", "me obligan a trabajar y no me dejan ir", "dice que le debo",
+    "tengo miedo de que me haga daño", "NO ME DEJAN SALIR!!", "me kitaron el pasaporte", "dice q le debo",
+    "ayudenme porfa", "ayúdeme por favor, no me deja ir", "my boss no me deja salir", "me tienen encerrada",
+])
+def test_spanish_danger_phrases_become_crisis(net, text):
+    message = classify(net, text)
+    assert message.get("intent")["name"] == "crisis", text
+    assert message.get("safety_net")["category"] == "danger"
+
+
+@pytest.mark.parametrize("text", ["me quiero morir", "pastillas esta noche", "ya no quiero vivir",
+                                  "Ya no quiero vivír", "quiero matarme", "ya no aguanto mas", "i just wanna morirme"])
+def test_spanish_suicide_phrases_become_suicidal(net, text):
+    assert classify(net, text, "crisis").get("intent")["name"] == "suicidal"
+
+
+@pytest.mark.parametrize("text", [
+    "¿cuáles son las señales de trata?", "¿qué hago si un niño dice que no lo dejan salir?",
+    "¿por qué las víctimas tienen miedo?", "¿qué es la servidumbre por deudas?", "¿el 988 tiene español?",
+    "¿cómo hablo con mi hijo sobre el suicidio?", "hola, ¿habla español?",
+])
+def test_spanish_questions_about_the_subject_are_left_alone(net, text):
+    message = classify(net, text, "spanish")
+    assert message.get("intent")["name"] == "spanish" and message.get("safety_net") is None
+
+
+def test_spanish_phrase_alternatives_are_expanded():
+    assert expanded("{|ya} no quiero {vivir|seguir}") == ["no quiero vivir", "no quiero seguir",
+                                                        "ya no quiero vivir", "ya no quiero seguir"]

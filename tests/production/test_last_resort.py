@@ -22,15 +22,16 @@ DOMAIN = Domain.from_path(ROOT / "domain.yml")
 class Agent(SimpleNamespace):
     """What `answered` uses of Rasa's Agent: the domain, the NLG, parse_message."""
 
-    def __init__(self, intent: str, nlu_works: bool = True) -> None:
+    def __init__(self, intent: str, nlu_works: bool = True, spanish: bool = False) -> None:
         nlg = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
         super().__init__(domain=DOMAIN, processor=SimpleNamespace(nlg=nlg))
-        self.intent, self.nlu_works = intent, nlu_works
+        self.intent, self.nlu_works, self.spanish = intent, nlu_works, spanish
 
     async def parse_message(self, text: str) -> dict[str, Any]:
         if not self.nlu_works:
             raise RuntimeError("model not loaded")
-        return {"text": text, "intent": {"name": self.intent, "confidence": 1.0}}
+        entities = [{"entity": "language", "value": "es", "start": 0, "end": len(text)}] if self.spanish else []
+        return {"text": text, "intent": {"name": self.intent, "confidence": 1.0}, "entities": entities}
 
 
 def replies(agent: Agent, says_first: str | None = None) -> list[str]:
@@ -51,6 +52,16 @@ def test_a_crisis_gets_the_crisis_answer_even_after_something_was_said(intent, n
     for says_first in (None, "Here are the signs..."):
         last = replies(Agent(intent), says_first)[-1]
         assert all(number in last for number in numbers)
+
+
+@pytest.mark.parametrize("intent, words", [("crisis", ["911", "1-888-373-7888", "llama", "español"]),
+                                           ("suicidal", ["911", "988", "marca 2 para español"]),
+                                           ("spanish", ["911", "1-888-373-7888", "en español"])])
+def test_a_spanish_message_gets_the_spanish_answer(intent, words):
+    """The language slot comes from this message alone: the conversation could not be read."""
+    reply = replies(Agent(intent, spanish=True))[-1]
+    assert all(word in reply for word in words)
+    assert "call" not in reply
 
 
 def test_any_other_message_gets_the_hotline_unless_it_was_answered_already():
