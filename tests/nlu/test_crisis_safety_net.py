@@ -73,6 +73,7 @@ def test_full_width_and_upper_case_letters_do_not_hide_a_crisis(net, text):
     "no me deja salir", "me quitó mis papeles", "me obligan a trabajar y no me dejan ir", "dice que le debo",
     "tengo miedo de que me haga daño", "NO ME DEJAN SALIR!!", "me kitaron el pasaporte", "dice q le debo",
     "ayudenme porfa", "ayúdeme por favor, no me deja ir", "my boss no me deja salir", "me tienen encerrada",
+    "cuando se va cierran la puerta con llave",
 ])
 def test_spanish_danger_phrases_become_crisis(net, text):
     message = classify(net, text)
