@@ -32,16 +32,24 @@ def _dialed(phone: str | None, vanity: str | None) -> str | None:
     return f"{phone} ({vanity})" if vanity else phone
 
 
-def hotline(h: Hotline) -> str:
-    """One line a person can act on: how to reach it, when, and what it is (and is not) for."""
+def _ways(h: Hotline) -> list[str]:
     ways = [
         f"call {_dialed(h.phone, h.vanity)}" if h.phone else None,
         f"text {h.text}" if h.text else None,
         f"TTY {h.tty}" if h.tty else None,
         f"online at {h.web}" if h.web else None,
     ]
-    reach = ", ".join(w for w in ways if w)
-    return _join([f"{h.name}: {reach} ({h.hours}).", f"For {_lower_first(h.use_for)}", h.not_for])
+    return [w for w in ways if w]
+
+
+def hotline(h: Hotline) -> str:
+    """One line a person can act on: how to reach it, when, and what it is (and is not) for."""
+    return _join([f"{h.name}: {', '.join(_ways(h))} ({h.hours}).", f"For {_lower_first(h.use_for)}", h.not_for])
+
+
+def next_step(h: Hotline) -> str:
+    """A line an answer offers as its next step, in one short line: the name and how to reach it."""
+    return f"Next step: {h.name}, {' or '.join(_ways(h)[:2])}."
 
 
 def _lower_first(sentence: str) -> str:
@@ -104,9 +112,12 @@ def law(item: Law) -> str:
     )
 
 
-def answer(item: Answer) -> str:
+def answer(item: Answer, lines: Sequence[Hotline] = ()) -> str:
+    """The answer, the lines it offers as the next step (at most two, so they stay on the first
+    screen), its points, and its source (which utter_paged keeps on the first screen too)."""
     points = "\n".join(f"- {p}" for p in item.points)
-    return _join([item.summary, points, source(item.source, item.source_url, item.last_verified)], "\n")
+    steps = "\n".join(next_step(h) for h in lines[:2])
+    return _join([item.summary, steps, points, source(item.source, item.source_url, item.last_verified)], "\n")
 
 
 def publication(item: Publication, number: int) -> str:

@@ -8,6 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
+from actions.answers import answer_if_asked
 from actions.more import utter_paged
 from actions.repository import graceful_when_unreachable, knowledge_base
 from actions.slots import entity_or_slot
@@ -19,6 +20,9 @@ class ActionExplainLaw(Action):
 
     @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        answered = answer_if_asked(dispatcher, tracker)  # "PSTSFA age 26 option", "24 hour rule for victims"
+        if answered is not None:
+            return answered
         key = entity_or_slot(tracker, "law")
         law = knowledge_base().law(key) if key else None
         if law is None:

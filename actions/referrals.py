@@ -8,9 +8,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
+from actions.answers import answer_if_asked
 from actions.more import utter_paged
 from actions.repository import graceful_when_unreachable, knowledge_base
-from actions.slots import entity_or_slot, latest_entity
+from actions.slots import latest_entity
 
 # Situations where a caller should also know that reports about a child go to CPS or the police.
 CHILD_REPORT_SITUATIONS = {"suspected_trafficking", "abuse_support"}
@@ -22,9 +23,12 @@ class ActionReferHotline(Action):
 
     @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        answered = answer_if_asked(dispatcher, tracker)  # "can I text the hotline instead of calling?"
+        if answered is not None:
+            return answered
         kb = knowledge_base()
         situation = latest_entity(tracker, "situation") or tracker.get_slot("situation")
-        if not situation and any(e.get("name") == "action_answer_topic" for e in tracker.events):
+        if not situation and any(e.get("name") == "action_answer_question" for e in tracker.events):
             situation = "suspected_trafficking"  # "and who do I call?" after talking about signs, risk...
         hotlines = kb.hotlines_for(situation) if situation else []
         if not hotlines:
@@ -47,7 +51,11 @@ class ActionReportAbuse(Action):
 
     @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        abbr = entity_or_slot(tracker, "us_state")
+        named = latest_entity(tracker, "us_state")
+        answered = None if named else answer_if_asked(dispatcher, tracker)  # "what happens after I report?"
+        if answered is not None:
+            return answered
+        abbr = named or tracker.get_slot("us_state")
         line = knowledge_base().state_line(abbr) if abbr else None
         if line is None:
             dispatcher.utter_message(response="utter_ask_state")

@@ -5,6 +5,7 @@ import functools
 import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from time import monotonic
 from typing import Any, Callable, Dict, Iterator, List, Sequence, TypeVar
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.content import GENERAL_ANSWERS
 from knowledge.db import make_engine
-from knowledge.language import analyse, content_lemmas
+from knowledge.ranking import AnswerIndex
 from knowledge.schema import (
     Answer,
     Base,
@@ -45,12 +46,24 @@ from knowledge.search import (
 VERSION_CHECK_SECONDS = 1.0
 UNAVAILABLE = "utter_service_unavailable"  # the hotline message when the knowledge base cannot be reached
 SOURCE_TABLES = {"law": Law, "publication": Publication, "answer": Answer, "hotline": Hotline}
+# Answer ranking (rank_answers): the full-text search's weight beside knowledge/ranking.py's
+# similarities, and the nudges from the classifier's intent and entities (docs/EVALUATION.md).
+# A topic's general answer (answers.yml) is nudged too: "what are the signs?" names no setting, and
+# should not get the signs at school because that answer's phrasings also say "what are the signs".
+FULL_TEXT, TOPIC_NUDGE, GENERAL_NUDGE, SUBTOPIC_NUDGE = 0.5, 0.15, 0.2, 0.1
 logger = logging.getLogger(__name__)
 Record = TypeVar("Record", bound=Base)
 Run = TypeVar("Run", bound=Callable[[Any, CollectingDispatcher, Tracker, Dict[str, Any]], List[Dict[str, Any]]])
 Reads = TypeVar("Reads", bound=Callable[..., Any])
 # The session of the action running now (KnowledgeBase.one_session), if it opened one
 _action_session: ContextVar[Session | None] = ContextVar("knowledge_session", default=None)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    answer: Answer
+    score: float  # what the ranking orders by
+    fit: float  # the similarity alone (knowledge/ranking.py): how well the answer fits, whatever else ranks
 
 
 class _Records:
@@ -79,8 +92,16 @@ class _Records:
         for record in everything:
             self.by_key.setdefault(type(record), {})[inspect(record).identity] = record
 
+        self._answer_index: AnswerIndex | None = None
+
     def get(self, entity: type[Record], *key: Any) -> Record | None:
         return self.by_key.get(entity, {}).get(key)
+
+    def answer_index(self) -> AnswerIndex:
+        """The answers' similarity index, built on first use (a few hundred milliseconds)."""
+        if self._answer_index is None:
+            self._answer_index = AnswerIndex(self.answers)
+        return self._answer_index
 
 
 class KnowledgeBase:
@@ -142,44 +163,36 @@ class KnowledgeBase:
     def answers(self, *topics: str) -> list[Answer]:
         return [a for a in self._records().answers if a.topic in topics]
 
-    def best_answer(self, topics: Sequence[str], question: str, subtopics: Sequence[str] = ()) -> Answer | None:
-        """The answer on `topics` that best fits the question: the first topic is the question's, the
-        others hold answers to the same kind of question (a myth corrected is a definition).
+    def rank_answers(self, question: str, topics: Sequence[str] = (), subtopics: Sequence[str] = ()) -> list[Ranked]:
+        """Every answer in the bank that shares anything with the question, best first.
 
-        A question worded as an answer says it is asked (an asked_as phrasing: the same content words
-        in the same order) gets that answer. Then a subtopic the user named decides: its general answer (in
-        answers.yml), or else the best match among its answers. Then words of the question, beyond
-        vocabulary phrases, that tell the candidates apart: found in some of them but not in most
-        ("does a *minor* have to be *forced*"; not "trafficking", which most share). With neither,
-        the first topic's general answer, its first in answers.yml."""
-        candidates = self.answers(*topics)
-        asked = tuple(content_lemmas(analyse(question)))
-        for answer in candidates:
-            if any(_lemmas(phrasing) == asked for phrasing in answer.asked_as):
-                return answer
-        for subtopic in subtopics:
-            named = [a for a in candidates if subtopic in a.subtopics]
-            general = next((a for a in named if a.file == GENERAL_ANSWERS), None)
-            if named:
-                return general or self._best_match(named, question) or named[0]
-        with self._session() as session:
-            clues = frozenset(parse_query(session, question).free_terms)
-        general = next((a for a in candidates if a.topic == topics[0] and a.file == GENERAL_ANSWERS), None)
-        return self._telling_match(candidates, clues, question) or general or next(iter(candidates), None)
+        The question's similarity to each answer (knowledge/ranking.py), plus the full-text search's
+        bm25 rank scaled to its best hit, plus small nudges from the classifier: answers on the
+        topics its intent stands for, and answers on a subtopic the message names. The bm25 part is
+        relative (the best hit always gets the same), so how well an answer fits is read from the
+        similarity alone (`fit`)."""
+        records = self._records()
+        index = records.answer_index()
+        fits = index.similarity(question)
+        scores = fits.copy()
+        position = {a.key: i for i, a in enumerate(index.answers)}
+        hits = self.search(question, kinds=("answer",), limit=len(index.answers))
+        best_hit = max((h.score for h in hits), default=0.0)
+        for hit in hits:
+            if best_hit > 0 and hit.key in position:
+                scores[position[hit.key]] += FULL_TEXT * hit.score / best_hit
+        ranked = []
+        for answer, score, fit in zip(index.answers, scores, fits, strict=True):
+            if score <= 0:
+                continue
+            if answer.topic in topics:
+                score += TOPIC_NUDGE + GENERAL_NUDGE * (answer.file == GENERAL_ANSWERS)
+            score += SUBTOPIC_NUDGE * bool(set(subtopics) & set(answer.subtopics))
+            ranked.append(Ranked(answer, round(float(score), 4), round(float(fit), 4)))
+        return sorted(ranked, key=lambda r: (-r.score, r.answer.position))
 
-    def _telling_match(self, candidates: Sequence[Answer], clues: frozenset[str], question: str) -> Answer | None:
-        """The candidate the full-text search ranks first for the question, when the question has
-        words that tell the candidates apart: found in some of them but not in most."""
-        words_of = [_words(" ".join([a.title, *a.asked_as, a.summary, *a.points])) for a in candidates]
-        if not any(0 < sum(c in words for words in words_of) <= len(candidates) // 2 for c in clues):
-            return None
-        return self._best_match(candidates, question)
-
-    def _best_match(self, candidates: Sequence[Answer], question: str) -> Answer | None:
-        """The candidate the full-text search ranks first for the question, if it finds any."""
-        by_key = {a.key: a for a in candidates}
-        return next((by_key[hit.key] for hit in self.search(question, kinds=("answer",), limit=50)
-                     if hit.key in by_key), None)
+    def answer(self, key: str) -> Answer | None:
+        return self._records().get(Answer, key)
 
     def says_more_than(self, words: str, generic: set[str]) -> bool:
         """Does the text name anything to search for beyond `generic` words?"""
@@ -202,6 +215,9 @@ class KnowledgeBase:
         """The lines for a situation, those for immediate danger (911) first, then by name."""
         lines = [h for h in self._records().hotlines if situation in h.situations]
         return sorted(lines, key=lambda h: "immediate_danger" not in h.situations)
+
+    def hotline(self, key: str) -> Hotline | None:
+        return self._records().get(Hotline, key)
 
     def state_line(self, abbr: str) -> StateReportingLine | None:
         return self._records().get(StateReportingLine, abbr.upper())
@@ -232,17 +248,6 @@ class KnowledgeBase:
     def search(self, words: str, *, kinds: Sequence[str], limit: int = 3) -> list[Hit]:
         with self._session() as session:
             return search(session, words, kinds=kinds, limit=limit)
-
-
-@lru_cache(maxsize=4096)
-def _lemmas(text: str) -> tuple[str, ...]:
-    """Content lemmas, in order, of an answer's text or one of its asked_as phrasings; answers change
-    only on reload, so each is analysed once."""
-    return tuple(content_lemmas(analyse(text)))
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(_lemmas(text))
 
 
 @lru_cache(maxsize=1)

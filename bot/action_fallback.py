@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE = "utter_service_unavailable"
+# The action after a crisis reply only adds an answer: the crisis reply has given the lines, so when it
+# cannot run the person is not handed them again (data/rules/safety.yml).
+SILENT_WHEN_DOWN = {"action_answer_after_crisis"}
 # Actions answer in tens of milliseconds; Rasa's own limit (5 minutes) would leave a person waiting.
 ACTION_TIMEOUT_SECONDS = 30
 
@@ -95,9 +98,9 @@ class ActionWithFallback(RemoteAction):
             raise  # part of the dialogue (a form rejecting its slot), handled by Rasa
         except Exception as error:  # noqa: BLE001  Rasa would catch it too, then say nothing
             # The error and the action name only: log lines never carry what the user wrote.
-            logger.error("Custom action %s failed (%s: %s); the person gets %s, once a turn.",
-                         self.name(), type(error).__name__, error, UNAVAILABLE)
-            if unavailable_said_this_turn(tracker, domain.responses):
+            logger.error("Custom action %s failed (%s: %s); the person gets %s, once a turn (after a "
+                         "crisis reply, nothing).", self.name(), type(error).__name__, error, UNAVAILABLE)
+            if self.name() in SILENT_WHEN_DOWN or unavailable_said_this_turn(tracker, domain.responses):
                 return []
             message = await nlg.generate(UNAVAILABLE, tracker, output_channel.name(),
                                          domain_responses=domain.responses)

@@ -39,8 +39,6 @@ ASKED_AS = (3, 8)  # an answer lists 3 to 8 ways people ask its question
 EVIDENCE_MAX = 500  # characters: evidence is a short excerpt of the source, not a copy of the page
 GENERAL_ANSWERS = "answers.yml"  # each topic's general answers, read first
 ANSWERS_DIR = "answers"  # answers/*.yml: answers to one question each, in the same format
-# answers.yml's general answers predate asked_as (they answer a topic, not one question).
-ANSWERS_YML_MAY_OMIT = frozenset({"asked_as"})
 DIFFICULTIES = ("basic", "intermediate", "advanced")
 LETTERS = "abcd"  # a scenario has 3 or 4 options, answered by letter
 SOURCE_KINDS = ("law", "publication", "answer", "hotline")
@@ -354,12 +352,11 @@ def _read_answers(directory: Path, topics: Mapping[str, Any], audiences: Mapping
     answers = []
     for path in answer_files(directory):
         name = path.relative_to(directory).as_posix()
-        may_omit = ANSWERS_YML_MAY_OMIT if path.parent == directory else frozenset()
         for e in _unique(_entries(path, "answers", problems, name), "key", places):
             if e.name in first_at and first_at[e.name].split(":")[0] != name:
                 e.problem(f"duplicate key (first at {first_at[e.name]})")
             first_at.setdefault(e.name, f"{name}:{e.line}")
-            asked_as = e.texts("asked_as", "asked_as" not in may_omit)
+            asked_as = e.texts("asked_as", required=True)
             if asked_as and not ASKED_AS[0] <= len(asked_as) <= ASKED_AS[1]:
                 low, high = ASKED_AS
                 e.problem(f"'asked_as' must list {low} to {high} ways people ask it, not {len(asked_as)}")
@@ -369,7 +366,7 @@ def _read_answers(directory: Path, topics: Mapping[str, Any], audiences: Mapping
                     e.problem(f"'asked_as' phrasing {phrasing!r} is already listed by answer '{owner}'")
                 elif phrasing.lower() in (p.lower() for p in asked_as[:n]):
                     e.problem(f"'asked_as' lists {phrasing!r} twice")
-            evidence = e.text("evidence", "evidence" not in may_omit)
+            evidence = e.text("evidence")
             if evidence and len(evidence) > EVIDENCE_MAX:
                 e.problem(f"'evidence' must be an excerpt of at most {EVIDENCE_MAX} characters, not {len(evidence)}")
             answers.append(Answer(

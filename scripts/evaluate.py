@@ -27,7 +27,10 @@ from bot.cli import RASA, environment, train  # noqa: E402
 RESULTS = ROOT / "results"
 HELD_OUT = ROOT / "tests" / "nlu_eval" / "test_nlu.yml"
 SAFETY = ROOT / "tests" / "safety"
-RETRIEVAL = ROOT / "tests" / "retrieval_eval" / "questions.yml"
+# The first set was used to choose the ranking's weights (docs/EVALUATION.md); the blind set was
+# written by someone who saw neither the phrasings nor the engine, and measures it honestly.
+RETRIEVAL_SETS = {"retrieval": ROOT / "tests" / "retrieval_eval" / "questions.yml",
+                  "retrieval_blind": ROOT / "tests" / "retrieval_eval" / "blind_questions.yml"}
 CRISIS_INTENTS = {"crisis", "suicidal"}
 RETRIEVAL_TARGETS = {"top1": 0.90, "top3": 0.97}  # issue 20
 
@@ -82,13 +85,17 @@ def safety(model: Path, folder: Path) -> dict[str, object]:
 
 
 def first_actions() -> dict[str, str]:
-    """intent -> the action its rule runs first, for rules that hold in any state (data/rules/)."""
+    """intent -> the first custom action its rule runs, for rules that hold in any state (data/rules/):
+    a crisis rule's domain response comes first, then the action that answers what else was asked."""
     found: dict[str, str] = {}
     for path in sorted((ROOT / "data" / "rules").glob("*.yml")):
         for rule in yaml.safe_load(path.read_text(encoding="utf-8")).get("rules", []):
             steps = rule.get("steps", [])
-            if "condition" not in rule and len(steps) > 1 and "intent" in steps[0] and "action" in steps[1]:
-                found.setdefault(steps[0]["intent"], steps[1]["action"])
+            if "condition" in rule or len(steps) < 2 or "intent" not in steps[0]:
+                continue
+            custom = [s["action"] for s in steps[1:] if str(s.get("action", "")).startswith("action_")]
+            if custom:
+                found.setdefault(steps[0]["intent"], custom[0])
     return found
 
 
@@ -117,17 +124,19 @@ def answers_in(messages: list[dict[str, Any]], answers: list[Any]) -> tuple[list
     return [a.key for a in shown], offered
 
 
-def retrieval(model: Path) -> dict[str, object]:
+def retrieval(model: Path, path: Path) -> dict[str, object]:
     """Each held-out question through what a user meets: the model's NLU, the rule's action, the
     answer it shows. top-1: the answer shown. top-3: the shown answer, then the answers offered as
     buttons, then the knowledge base's full-text ranking of answers (the engine exposes no ranking
-    of its own), first three distinct keys. Clarifying: no answer shown and the reply asks back."""
+    as the engine ranks them for the message's intent and entities), first three distinct keys.
+    Clarifying: no answer shown and the reply asks back."""
     from rasa_sdk.executor import ActionExecutor
 
+    from actions.answers import INTENT_TOPICS
     from actions.repository import knowledge_base
     from knowledge.content import ANSWER_TOPICS
 
-    questions = yaml.safe_load(RETRIEVAL.read_text(encoding="utf-8"))["questions"]
+    questions = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
     parses = asyncio.run(parse_messages(model, [q["text"] for q in questions]))
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     executor = ActionExecutor()
@@ -145,7 +154,8 @@ def retrieval(model: Path) -> dict[str, object]:
         text = "\n".join(m.get("text") or "" for m in messages)
         shown, offered = answers_in(messages, answers)
         asks_back = not shown and (intent == "nlu_fallback" or text.rstrip().endswith("?"))
-        ranked = [h.key for h in kb.search(question["text"], kinds=("answer",), limit=3)]
+        topics = [e["value"] for e in parsed.get("entities", []) if e["entity"] == "topic"]
+        ranked = [r.answer.key for r in kb.rank_answers(question["text"], INTENT_TOPICS.get(intent, ()), topics)[:3]]
         candidates = list(dict.fromkeys(k for k in [*shown[:1], *offered, *ranked] if k))[:3]
         right = {question["expect"], *question.get("also", [])}
         top1 += bool(shown[:1] and shown[0] in right)
@@ -164,9 +174,9 @@ def retrieval(model: Path) -> dict[str, object]:
             "misses_by_topic": {t: [missed[t], asked[t]] for t, _ in missed.most_common()}, "misses": misses}
 
 
-def print_retrieval(found: dict[str, Any]) -> None:
+def print_retrieval(found: dict[str, Any], path: Path) -> None:
     n = found["questions"]
-    print(f"\nAnswer retrieval, {n} held-out questions (misses in results/retrieval.json)")
+    print(f"\nAnswer retrieval, {n} held-out questions of {path.name} (misses in results/)")
     for name, target in found["targets"].items():
         print(f"  {name} accuracy: {found[f'{name}_accuracy']:.1%} (target {target:.0%})")
     print(f"  clarifying questions: {found['clarifying_rate']:.1%}")
@@ -183,9 +193,10 @@ def main() -> None:
     model = train()
     RESULTS.mkdir(exist_ok=True)
     if not args.safety_only:
-        found = retrieval(model)
-        (RESULTS / "retrieval.json").write_text(json.dumps(found, indent=2))
-        print_retrieval(found)
+        for name, path in RETRIEVAL_SETS.items():
+            found = retrieval(model, path)
+            (RESULTS / f"{name}.json").write_text(json.dumps(found, indent=2))
+            print_retrieval(found, path)
     if args.retrieval_only:
         return
     summary: dict[str, object] = {}

@@ -76,4 +76,4 @@ def test_every_intent_is_answered_by_a_rule_anywhere(model):
             if value[1] != "RulePolicy" or value[0] == "action_default_fallback"} == {}
     assert predicted["start", "crisis"][0] == "utter_crisis"
     assert predicted["quiz", "crisis"][0] == predicted["drill", "suicidal"][0] == "action_deactivate_loop"
-    assert predicted["quiz", "ask_signs"][0] == "action_answer_topic"
+    assert predicted["quiz", "ask_signs"][0] == "action_answer_question"

@@ -5,7 +5,7 @@ from actions.laws import ActionExplainLaw
 from actions.more import ActionShowMore
 from actions.publications import ActionFindPublications
 from actions.referrals import ActionReferHotline
-from actions.topics import ActionAnswerTopic
+from actions.answers import ActionAnswerQuestion
 from tests.actions.conftest import texts, tracker
 
 
@@ -32,7 +32,7 @@ def test_a_long_answer_shows_one_screen_with_its_source_then_more(run):
 
 
 def test_publication_on_that_uses_the_topic_of_the_conversation(run):
-    _, events = run(ActionAnswerTopic(), "signs of labor trafficking", "ask_signs", {"topic": "labor_trafficking"})
+    _, events = run(ActionAnswerQuestion(), "signs of labor trafficking", "ask_signs", {"topic": "labor_trafficking"})
     assert slot(events, "topic") == "labor_trafficking"
     messages, events = run(ActionFindPublications(), "do you have a publication on that?", "find_publications",
                            slots={"topic": "labor_trafficking"})
@@ -51,7 +51,7 @@ def test_who_do_i_call_after_a_topic_answer_means_suspected_trafficking(run, dom
     from rasa_sdk.executor import CollectingDispatcher
 
     earlier = tracker("and who do I call?", "ask_hotline")
-    earlier.events.append({"event": "action", "name": "action_answer_topic"})
+    earlier.events.append({"event": "action", "name": "action_answer_question"})
     dispatcher = CollectingDispatcher()
     ActionReferHotline().run(dispatcher, earlier, domain)
     assert "1-888-373-7888" in texts(dispatcher.messages)

@@ -15,7 +15,7 @@ from actions.laws import ActionExplainLaw
 from actions.publications import ActionFindPublications
 from actions.quiz import ActionAskQuizAnswer, ActionFinishQuiz, ActionStartQuiz, ValidateQuizForm
 from actions.repository import knowledge_base
-from actions.topics import ActionAnswerTopic
+from actions.answers import ActionAnswerQuestion
 from knowledge.content import read_content
 from knowledge.db import make_engine
 from knowledge.loader import load
@@ -48,7 +48,7 @@ def on_postgresql(postgresql_engine, monkeypatch):
 
 
 @pytest.mark.parametrize("action, text, intent, searches", [
-    (ActionAnswerTopic(), "what are the signs of labor trafficking?", "ask_signs", 0),
+    (ActionAnswerQuestion(), "what are the signs of labor trafficking?", "ask_signs", 0),
     (ActionFindPublications(), "guides for caseworkers on labor trafficking", "find_publications", 1),
 ])
 def test_an_answer_reads_the_content_version_and_searches_nothing_else(on_postgresql, run, action, text,
@@ -72,10 +72,10 @@ def test_within_a_second_of_the_last_version_read_an_answer_from_memory_makes_no
     """The content version read a moment ago is taken as current: a topic's answer comes from the
     records in memory without a connection, a publication search makes its one query."""
     monkeypatch.setattr(actions.repository, "VERSION_CHECK_SECONDS", 60.0)
-    run(ActionAnswerTopic(), "who is at risk?", "ask_risk_factors")  # reads the version and the records
+    run(ActionAnswerQuestion(), "who is at risk?", "ask_risk_factors")  # reads the version and the records
     on_postgresql.clear()
 
-    answer, _ = run(ActionAnswerTopic(), "what are the signs of labor trafficking?", "ask_signs")
+    answer, _ = run(ActionAnswerQuestion(), "what are the signs of labor trafficking?", "ask_signs")
     assert answer and answer[0]["text"] and on_postgresql == []
     publications, _ = run(ActionFindPublications(), "guides for caseworkers on labor trafficking", "find_publications")
     statements = [sql for sql in on_postgresql if sql != "checkout"]
@@ -144,11 +144,11 @@ def cut_the_pooled_connection() -> None:
 def test_a_connection_cut_while_in_use_costs_no_answer(on_postgresql, run):
     """Used a moment ago, the connection is not checked before use: the action fails on it, and
     runs again on a new one."""
-    run(ActionAnswerTopic(), "who is at risk?", "ask_risk_factors")
+    run(ActionAnswerQuestion(), "who is at risk?", "ask_risk_factors")
     cut_the_pooled_connection()
     on_postgresql.clear()
 
-    messages, _ = run(ActionAnswerTopic(), "who is at risk?", "ask_risk_factors")
+    messages, _ = run(ActionAnswerQuestion(), "who is at risk?", "ask_risk_factors")
 
     assert len(messages) == 1 and "risk" in messages[0]["text"].lower()
     assert "can't look that up" not in messages[0]["text"]

@@ -24,7 +24,7 @@ async def run_in_loop(url: str, tracker: DialogueStateTracker | None = None) -> 
     if tracker is None:
         tracker = DialogueStateTracker("fallback-test", DOMAIN.slots)
         tracker.update(UserUttered("what are the signs?"))
-    action = ActionWithFallback("action_answer_topic", EndpointConfig(url=url))
+    action = ActionWithFallback("action_answer_question", EndpointConfig(url=url))
     nlg = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
     return await action.run(CollectingOutputChannel(), nlg, tracker, DOMAIN)
 

@@ -243,5 +243,5 @@ def test_several_workers_with_both_stores_are_fine():
 
 def test_loading_the_endpoints_installs_the_fallback_for_custom_actions(monkeypatch):
     stores(monkeypatch)
-    action = rasa_actions.action_for_name_or_text("action_answer_topic", DOMAIN, None)
+    action = rasa_actions.action_for_name_or_text("action_answer_question", DOMAIN, None)
     assert isinstance(action, ActionWithFallback)

@@ -25,7 +25,7 @@ def test_the_answer_shown_and_the_answers_offered_are_recognised(content: Conten
 
 def test_each_intent_runs_its_rule_s_action_and_the_reply_is_read(sqlite_engine, monkeypatch, content: Content):
     actions = first_actions()
-    assert actions["ask_definition"] == "action_answer_topic" and actions["ask_law"] == "action_explain_law"
+    assert actions["ask_definition"] == "action_answer_question" and actions["ask_law"] == "action_explain_law"
     assert actions["nlu_fallback"] == "action_two_stage_fallback" and actions["greet"] == "utter_greet"
     monkeypatch.setenv("KB_DATABASE_URL", str(sqlite_engine.url))
     knowledge_base.cache_clear()

@@ -1,0 +1,202 @@
+"""Answer a question from the answer bank: every answer ranked against the question itself.
+
+The classifier's intent only nudges the ranking (knowledge/ranking.py, KnowledgeBase.rank_answers).
+When the best answers are too close to tell apart, the person is asked which one they mean, with
+the candidates as buttons; a button names its answer, which is then shown as it is.
+
+Intents with a reply of their own (a law's overview, the lines for a situation, a state's line)
+give it when the message only names what it asks for ("the hotline number", "PSTSFA"); when it
+asks something more that an answer fits closely ("can I text the hotline instead of calling?"),
+that answer comes instead (`answer_if_asked`). Messages that were not understood, and crisis
+messages after the crisis reply, get an answer the same way, only when one fits closely.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, List, Sequence
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import formatting
+from actions.more import utter_paged
+from actions.repository import Ranked, graceful_when_unreachable, knowledge_base, reads_in_one_session
+from actions.slots import latest_entities, latest_entity, latest_intent
+from knowledge.schema import Answer
+
+logger = logging.getLogger(__name__)
+# intent -> the answer topics it points to (knowledge/CONTENT.md): a nudge in the ranking, not a filter.
+INTENT_TOPICS = {
+    "ask_signs": ("signs",),
+    "ask_risk_factors": ("risk_factors",),
+    "ask_prevention": ("prevention", "practice"),
+    "ask_definition": ("definitions", "myths"),
+    "ask_prevention_month": ("prevention_month",),
+    "ask_law": ("laws",),
+    "report_abuse": ("what_to_do",),
+    "ask_hotline": ("what_to_do",),
+}
+# How the ranking is read (chosen on the first retrieval set and the crisis sets, docs/EVALUATION.md).
+# Thresholds apply to an answer's fit (its similarity to the question, knowledge/ranking.py):
+MATCHES = 0.5  # below this the best answer shares too little with the question to be its answer
+SURE = 0.8  # an answer that fits closely: for intents with a reply of their own (a law's overview, a
+# state's line, the lines for a situation) and for messages the classifier was unsure of
+AFTER_CRISIS = 1.2  # closer still after a crisis reply: an answer beside it must answer what was asked
+CLOSE = 1.01  # a runner-up within this share of the best score is as likely to be meant
+CHOICES = 3  # at most this many answers offered when asking back
+# Words that only ask for a line, a law or a number: a message with nothing else beyond its entities
+# (a state, a law, a situation) gets its intent's own reply.
+ASKING_WORDS = {
+    "call", "number", "phone", "hotline", "line", "contact", "reach", "text", "report", "reporting", "tell",
+    "explain", "law", "act", "federal", "info", "information", "help", "need", "want", "give", "know", "state",
+    "abuse", "child", "kid", "trafficking", "say", "mean", "summary", "overview", "please", "pls", "thanks",
+    "apply", "relevant", "cover", "list", "main", "important", "require", "requirement",
+}
+# A message asks something when it has a question mark, a question word, or a verb before its
+# subject ("is that trafficking", "can i text"), or ends in "right": "he's outside" asks nothing.
+ASKS = re.compile(r"\?|\b(what|how|why|where|who|which|whats|hows)\b|"
+                  r"\b(is|are|does|do|can|could|should|would|will|am)\s+(i|it|that|this|he|she|they|we|you|there)\b|"
+                  r"\bright\W*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the ranking settles: one answer, or the close candidates to ask about, or neither."""
+
+    answer: Answer | None = None
+    choices: Sequence[Answer] = ()
+
+
+def settle(ranked: Sequence[Ranked], floor: float | None = None) -> Found:
+    if not ranked or ranked[0].fit < (MATCHES if floor is None else floor):
+        return Found()
+    close = [r.answer for r in ranked[:CHOICES] if r.score >= ranked[0].score * CLOSE]
+    return Found(choices=close) if len(close) > 1 else Found(answer=ranked[0].answer)
+
+
+def find_answer(tracker: Tracker, floor: float | None = None) -> Found:
+    """The answer the latest message asks for: the one its button names, else the ranking's."""
+    kb = knowledge_base()
+    named = kb.answer(latest_entity(tracker, "answer") or "")
+    if named is not None:
+        return Found(answer=named)
+    question = tracker.latest_message.get("text") or ""
+    topics = INTENT_TOPICS.get(latest_intent(tracker) or "", ())
+    return settle(kb.rank_answers(question, topics, latest_entities(tracker, "topic")), floor)
+
+
+def message_asks_more(tracker: Tracker) -> bool:
+    """Does the message ask more than what its entities name and the words for asking for a line or
+    a law? ("the hotline number": no; "can i text the hotline, he checks my phone": yes)"""
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/"):
+        return False  # a button's payload
+    spans = sorted((e["start"], e["end"]) for e in tracker.latest_message.get("entities", [])
+                   if isinstance(e.get("start"), int) and isinstance(e.get("end"), int))
+    for start, end in reversed(spans):
+        text = text[:start] + " " + text[end:]
+    return knowledge_base().says_more_than(text, ASKING_WORDS)
+
+
+def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType] | None:
+    """For intents with a reply of their own: the answer a button named, or the answer that fits
+    closely what the message asks beyond its entities; None when their own reply should come."""
+    kb = knowledge_base()
+    named = kb.answer(latest_entity(tracker, "answer") or "")
+    if named is not None:
+        return show_answer(dispatcher, named)
+    if not message_asks_more(tracker):
+        return None
+    found = find_answer(tracker, floor=SURE)
+    if found.answer is not None:
+        return show_answer(dispatcher, found.answer)
+    if found.choices:
+        ask_which(dispatcher, tracker, found.choices)
+        return []
+    return None
+
+
+def is_question(text: str) -> bool:
+    return ASKS.search(text) is not None
+
+
+def show_answer(dispatcher: CollectingDispatcher, answer: Answer) -> List[Dict[str, Any]]:
+    """The answer, its next step and its source on the first screen, related reading after More."""
+    kb = knowledge_base()
+    buttons = [{"title": "Publications on this", "payload": "/find_publications"},
+               {"title": "Who do I call?", "payload": '/ask_hotline{"situation": "suspected_trafficking"}'}]
+    lines = [h for h in (kb.hotline(key) for key in answer.hotlines) if h is not None]
+    text = formatting.answer(answer, lines)
+    related = kb.publications(answer.publications)
+    if related:
+        listing = "\n".join(formatting.publication(p, n) for n, p in enumerate(related, 1))
+        text += f"\nTo read more:\n{listing}"
+    # Remember what we talk about, for "do you have a publication on that?"
+    talked_about = answer.subtopics[0] if answer.subtopics else answer.topic
+    return [*utter_paged(dispatcher, text, buttons), SlotSet("topic", talked_about)]
+
+
+def ask_which(dispatcher: CollectingDispatcher, tracker: Tracker, choices: Sequence[Answer]) -> None:
+    # A button sends its answer's key with an intent whose action shows a named answer.
+    intent = latest_intent(tracker) or ""
+    intent = intent if intent in INTENT_TOPICS else "ask_definition"
+    dispatcher.utter_message(
+        text="I have more than one answer that could fit. Which is closest to your question?",
+        buttons=[{"title": a.title, "payload": f'/{intent}{{"answer": "{a.key}"}}'} for a in choices],
+    )
+
+
+class ActionAnswerQuestion(Action):
+    def name(self) -> str:
+        return "action_answer_question"
+
+    @graceful_when_unreachable
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        found = find_answer(tracker)
+        if found.answer is not None:
+            return show_answer(dispatcher, found.answer)
+        if found.choices:
+            ask_which(dispatcher, tracker, found.choices)
+            return []
+        dispatcher.utter_message(response="utter_no_answer")
+        return []
+
+
+class ActionAnswerUnclear(Action):
+    """A message the classifier was unsure of: the answer that fits it closely, or else Rasa's
+    two-stage fallback ("Did you mean ...?", actions/fallback.py)."""
+
+    def name(self) -> str:
+        return "action_answer_unclear"
+
+    @graceful_when_unreachable
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        found = find_answer(tracker, floor=SURE)
+        if found.answer is not None:
+            return show_answer(dispatcher, found.answer)
+        return [FollowupAction("action_two_stage_fallback")]
+
+
+class ActionAnswerAfterCrisis(Action):
+    """After the crisis reply (a domain response, sent first and without this server): the answer to
+    a question the message also asks, when one fits closely ("he reads my texts, how can I reach the
+    hotline?"). Nothing otherwise: the crisis reply has said what matters. Never after the suicide
+    crisis reply (data/rules/safety.yml): nothing should come between that person and 988."""
+
+    def name(self) -> str:
+        return "action_answer_after_crisis"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        if not is_question(tracker.latest_message.get("text") or ""):
+            return []
+        try:
+            found = reads_in_one_session(find_answer)(tracker, AFTER_CRISIS)
+        except SQLAlchemyError as error:
+            # Said nothing more: the crisis reply already gave the lines the unavailable message has.
+            logger.error("%s: knowledge base unreachable (%s)", self.name(), type(error).__name__)
+            return []
+        return show_answer(dispatcher, found.answer) if found.answer is not None else []
