@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Dict, List, Sequence
 
 from rasa_sdk import Action, Tracker
@@ -26,6 +27,7 @@ from actions import formatting
 from actions.more import utter_paged
 from actions.repository import Ranked, graceful_when_unreachable, knowledge_base, reads_in_one_session
 from actions.slots import latest_entities, latest_entity, latest_intent
+from knowledge.language import analyse, content_lemmas
 from knowledge.schema import Answer
 
 logger = logging.getLogger(__name__)
@@ -43,10 +45,12 @@ INTENT_TOPICS = {
 # How the ranking is read (chosen on the first retrieval set and the crisis sets, docs/EVALUATION.md).
 # Thresholds apply to an answer's fit (its similarity to the question, knowledge/ranking.py):
 MATCHES = 0.5  # below this the best answer shares too little with the question to be its answer
-SURE = 0.8  # an answer that fits closely: for intents with a reply of their own (a law's overview, a
-# state's line, the lines for a situation) and for messages the classifier was unsure of
-AFTER_CRISIS = 1.2  # closer still after a crisis reply: an answer beside it must answer what was asked
-CLOSE = 1.01  # a runner-up within this share of the best score is as likely to be meant
+SURE = 0.8  # an answer that fits closely, for messages the classifier was unsure of
+# For intents with a reply of their own (a law's overview, a state's line, the lines for a situation),
+# which is what most such messages want: an answer takes its place only when it fits very closely.
+OWN_REPLY_SURE = 1.2
+AFTER_CRISIS = 0.9  # closer still after a crisis reply: an answer beside it must answer what was asked
+CLOSE = 0.97  # a runner-up within this share of the best score is as likely to be meant
 CHOICES = 3  # at most this many answers offered when asking back
 # Words that only ask for a line, a law or a number: a message with nothing else beyond its entities
 # (a state, a law, a situation) gets its intent's own reply.
@@ -54,7 +58,8 @@ ASKING_WORDS = {
     "call", "number", "phone", "hotline", "line", "contact", "reach", "text", "report", "reporting", "tell",
     "explain", "law", "act", "federal", "info", "information", "help", "need", "want", "give", "know", "state",
     "abuse", "child", "kid", "trafficking", "say", "mean", "summary", "overview", "please", "pls", "thanks",
-    "apply", "relevant", "cover", "list", "main", "important", "require", "requirement",
+    "apply", "relevant", "cover", "list", "main", "important", "require", "requirement", "get", "find", "send",
+    "where", "file", "make", "somebody", "someone", "anyone", "talk", "hotlines", "lines", "numbers", "right",
 }
 # A message asks something when it has a question mark, a question word, or a verb before its
 # subject ("is that trafficking", "can i text"), or ends in "right": "he's outside" asks nothing.
@@ -99,7 +104,12 @@ def message_asks_more(tracker: Tracker) -> bool:
                    if isinstance(e.get("start"), int) and isinstance(e.get("end"), int))
     for start, end in reversed(spans):
         text = text[:start] + " " + text[end:]
-    return knowledge_base().says_more_than(text, ASKING_WORDS)
+    return bool(set(content_lemmas(analyse(text))) - asking_lemmas())
+
+
+@lru_cache(maxsize=1)
+def asking_lemmas() -> frozenset[str]:
+    return frozenset(content_lemmas(analyse(" ".join(sorted(ASKING_WORDS)))))
 
 
 def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType] | None:
@@ -111,7 +121,7 @@ def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
         return show_answer(dispatcher, named)
     if not message_asks_more(tracker):
         return None
-    found = find_answer(tracker, floor=SURE)
+    found = find_answer(tracker, floor=OWN_REPLY_SURE)
     if found.answer is not None:
         return show_answer(dispatcher, found.answer)
     if found.choices:

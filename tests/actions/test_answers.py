@@ -1,4 +1,11 @@
-from actions.answers import ActionAnswerQuestion
+import json
+
+import pytest
+from rasa_sdk.events import FollowupAction
+from sqlalchemy.exc import OperationalError
+
+import actions.answers
+from actions.answers import ActionAnswerAfterCrisis, ActionAnswerQuestion, ActionAnswerUnclear
 from tests.actions.conftest import texts
 
 
@@ -57,3 +64,75 @@ def test_a_subtopic_without_a_general_answer_gets_its_best_match(run):
     answer = texts(*run(ActionAnswerQuestion(), "what does sextortion mean exactly", "ask_definition",
                         {"topic": "online_exploitation"}))
     assert "blackmail" in answer and "groom" not in answer.lower()
+
+
+# --- the answer engine: every answer ranked against the question (issue 20) ---------------------
+
+@pytest.mark.parametrize("question, intent, expected", [
+    # the issue's examples, which all used to get the TVPA definition
+    ("what does survival sex mean", "ask_definition", {"term_survival_sex"}),
+    ("can a parent traffic their own child?", "ask_definition",
+     {"can_family_be_a_trafficker", "myth_family_cannot_traffic"}),
+    ("does money have to change hands for it to be trafficking", "ask_definition", {"myth_money_must_change_hands"}),
+])
+def test_a_question_gets_the_answer_to_that_question(run, content, question, intent, expected):
+    answers = {a.key: a for a in content.answers}
+    reply = texts(*run(ActionAnswerQuestion(), question, intent))
+    assert any(answers[key].summary in reply for key in expected), reply[:200]
+    assert answers["definition_trafficking"].summary not in reply
+
+
+def test_close_candidates_are_offered_as_buttons_and_a_button_shows_its_answer(run, content, monkeypatch):
+    monkeypatch.setattr(actions.answers, "CLOSE", 0.0)  # every candidate counts as close
+    messages, events = run(ActionAnswerQuestion(), "what is sextortion and what do i do", "ask_definition")
+    buttons = messages[0]["buttons"]
+    assert messages[0]["text"].endswith("?") and 2 <= len(buttons) <= actions.answers.CHOICES and events == []
+    key = json.loads(buttons[0]["payload"].removeprefix("/ask_definition"))["answer"]
+    answer = next(a for a in content.answers if a.key == key)
+    assert buttons[0]["title"] == answer.title
+    shown = texts(*run(ActionAnswerQuestion(), buttons[0]["payload"], "ask_definition", {"answer": key}))
+    assert answer.summary in shown and "Source:" in shown
+
+
+def test_a_long_story_is_answered_on_its_question(run, content):
+    story = ("I have been a foster parent for six years and we have had many teenagers come through our home. "
+             "Most of them settle in after a few weeks, and we do game nights and we go camping in the summer. ") * 12
+    question = story + "Anyway, my question is simple: what does survival sex mean?"
+    assert len(question) > 2000
+    reply = texts(*run(ActionAnswerQuestion(), question, "ask_definition"))
+    assert next(a for a in content.answers if a.key == "term_survival_sex").summary in reply
+
+
+def test_an_answer_offers_its_lines_as_the_next_step_on_the_first_screen(run):
+    messages, _ = run(ActionAnswerQuestion(), "what does sextortion mean exactly", "ask_definition")
+    first_screen = messages[0]["text"]
+    assert "Next step:" in first_screen and "Source:" in first_screen
+
+
+def test_nothing_in_common_gets_the_no_answer_reply(run):
+    messages, _ = run(ActionAnswerQuestion(), "zzqx vbnm", "ask_definition")
+    assert messages[0]["response"] == "utter_no_answer"
+
+
+def test_a_message_not_understood_gets_a_close_answer_or_else_did_you_mean(run, content):
+    messages, events = run(ActionAnswerUnclear(), "is sending more pics the answer when someone threatens to post mine",
+                           "nlu_fallback")
+    assert "Source:" in texts(messages, events)
+    messages, events = run(ActionAnswerUnclear(), "blorp", "nlu_fallback")
+    assert messages == [] and events == [FollowupAction("action_two_stage_fallback")]
+
+
+def test_after_a_crisis_reply_only_a_question_that_fits_closely_is_answered(run, content):
+    assert run(ActionAnswerAfterCrisis(), "he is outside the door", "crisis") == ([], [])
+    assert run(ActionAnswerAfterCrisis(), "whats the easiest way to not wake up", "crisis") == ([], [])
+    messages, _ = run(ActionAnswerAfterCrisis(), "someone is threatening to send my nudes to everyone unless i send "
+                      "more, what do i do?", "crisis")
+    assert messages and "Source:" in messages[0]["text"]
+
+
+def test_after_a_crisis_reply_an_unreachable_knowledge_base_adds_nothing(run, monkeypatch):
+    def unreachable(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("down"))
+
+    monkeypatch.setattr(actions.answers, "find_answer", unreachable)
+    assert run(ActionAnswerAfterCrisis(), "can i text the hotline instead of calling?", "crisis") == ([], [])

@@ -1,11 +1,11 @@
 """Long answers page, follow-ups use earlier turns, unclear requests get a question back."""
+from actions.answers import ActionAnswerQuestion
 from actions.fallback import ActionDefaultAskAffirmation
 from actions.formatting import SCREEN
 from actions.laws import ActionExplainLaw
 from actions.more import ActionShowMore
 from actions.publications import ActionFindPublications
 from actions.referrals import ActionReferHotline
-from actions.answers import ActionAnswerQuestion
 from tests.actions.conftest import texts, tracker
 
 

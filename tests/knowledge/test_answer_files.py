@@ -123,10 +123,15 @@ def test_an_invalid_answer_file_loads_nothing(content_dir):
     assert any(p.startswith("answers/broken.yml:") and "not valid YAML" in p for p in found), found
 
 
-def test_answers_yml_may_omit_the_fields_it_predates(content_dir):
-    """answers.yml's entries have no asked_as yet (ANSWERS_YML_MAY_OMIT); a new file's entries must."""
-    answers = read_content(content_dir).answers
-    assert any(not a.asked_as for a in answers)
+def test_a_general_answer_without_asked_as_is_rejected_with_file_and_line(content_dir):
+    """answers.yml's general answers say how people ask them too: the ranking finds answers by it."""
+    general = content_dir / "answers.yml"
+    text = general.read_text(encoding="utf-8")
+    start = text.index("    asked_as:\n")
+    end = text.index("    summary:", start)
+    general.write_text(text[:start] + text[end:], encoding="utf-8")
+    found = problems(content_dir)
+    assert any(p.startswith("answers.yml:") and "asked_as" in p for p in found), found
 
 
 def test_an_answer_file_changes_the_content_version(content_dir):
