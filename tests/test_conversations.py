@@ -77,3 +77,5 @@ def test_every_intent_is_answered_by_a_rule_anywhere(model):
     assert predicted["start", "crisis"][0] == "utter_crisis"
     assert predicted["quiz", "crisis"][0] == predicted["drill", "suicidal"][0] == "action_deactivate_loop"
     assert predicted["quiz", "ask_signs"][0] == "action_answer_question"
+    # not understood: an answer that fits closely, else "did you mean" (actions/answers.py)
+    assert predicted["start", "nlu_fallback"][0] == predicted["quiz", "nlu_fallback"][0] == "action_answer_unclear"

@@ -150,6 +150,45 @@ def test_a_long_answer_comes_a_screen_at_a_time(servers):
     assert "NCMEC" in servers.reply("more", sender="long")
 
 
+def summary_of(content, key: str) -> str:
+    return next(a.summary for a in content.answers if a.key == key)
+
+
+@pytest.mark.parametrize("text, keys", [
+    ("what does survival sex mean?", {"term_survival_sex"}),
+    ("does money have to change hands for it to be trafficking?", {"myth_money_must_change_hands",
+                                                                   "definition_commercial_sex_act"}),
+    ("can a parent traffic their own kid", {"can_family_be_a_trafficker", "myth_family_cannot_traffic"}),
+    ("whats the 24 hour rule for kids missing from foster care?", {"pstsfa_report_missing_24h"}),
+    ("I found an online ad that looks like it's selling a 14 year old girl, where do I report it?",
+     {"online_ad_of_minor"}),
+])
+def test_a_question_is_answered_from_the_question_without_asking_which_law_or_state(servers, content, text, keys):
+    reply = servers.reply(text, sender="engine-" + text[:16])
+    assert any(summary_of(content, key) in reply for key in keys), reply[:300]
+    assert "Which one?" not in reply and "Which state" not in reply and "Source:" in reply
+
+
+def test_a_long_story_is_answered_on_its_question(servers, content):
+    story = ("We have fostered for six years and most teens settle in after a few weeks; we do game nights, "
+             "school meetings and camping trips in the summer, and the caseworkers have been great. ") * 14
+    reply = servers.reply(story + "So my question is: what does survival sex mean?", sender="long-story")
+    assert summary_of(content, "term_survival_sex") in reply
+
+
+def test_a_crisis_with_a_question_gets_the_crisis_answer_then_the_answer_to_the_question(servers, content):
+    messages = servers.say("someone says they will send my nudes to everyone unless i send more, what do i do?",
+                           sender="crisis-question")
+    assert "911" in messages[0]["text"] and "1-888-373-7888" in messages[0]["text"]
+    assert len(messages) >= 2 and "Source:" in messages[1]["text"]
+
+
+def test_someone_made_to_work_gets_the_crisis_answer_with_the_hotline_s_labor_help(servers):
+    reply = servers.reply("my boss makes me work every night and took my passport so i cant quit",
+                          sender="labor-crisis")
+    assert "911" in reply and "1-888-373-7888" in reply and "labor trafficking too" in reply
+
+
 def test_the_http_api_needs_the_token(servers):
     assert requests.get(f"{servers.url}/status", timeout=10).status_code == 401
     assert requests.get(f"{servers.url}/status", params={"token": "wrong"}, timeout=10).status_code == 401
@@ -167,8 +206,9 @@ def test_odd_messages_get_an_answer_not_a_crash(servers, text):
 def test_crisis_is_answered_even_with_the_action_server_down(servers):
     """Keep this test last: it stops the action server."""
     servers.stop_action_server()
-    reply = servers.reply("I am in danger", sender="crisis")
+    reply = servers.reply("I am in danger, what do I do?", sender="crisis")
     assert "911" in reply and "1-888-373-7888" in reply and "233733" in reply
+    assert "can't look that up" not in reply  # the crisis answer is not followed by the unavailable one
     assert "988" in servers.reply("i want to kill myself", sender="crisis-2")
     reply = servers.reply("no me dejan salir de la casa", sender="es-crisis-down")
     assert all(words in reply for words in SPANISH_CRISIS), reply
