@@ -48,9 +48,9 @@ MATCHES = 0.5  # below this the best answer shares too little with the question 
 SURE = 0.8  # an answer that fits closely, for messages the classifier was unsure of
 # For intents with a reply of their own (a law's overview, a state's line, the lines for a situation),
 # which is what most such messages want: an answer takes its place only when it fits very closely.
-OWN_REPLY_SURE = 1.2
-AFTER_CRISIS = 0.9  # closer still after a crisis reply: an answer beside it must answer what was asked
-CLOSE = 0.97  # a runner-up within this share of the best score is as likely to be meant
+OWN_REPLY_SURE = 1.0
+AFTER_CRISIS = 0.8  # closer still after a crisis reply: an answer beside it must answer what was asked
+CLOSE = 0.98  # a runner-up within this share of the best score is as likely to be meant
 CHOICES = 3  # at most this many answers offered when asking back
 # Words that only ask for a line, a law or a number: a message with nothing else beyond its entities
 # (a state, a law, a situation) gets its intent's own reply.
@@ -112,16 +112,19 @@ def asking_lemmas() -> frozenset[str]:
     return frozenset(content_lemmas(analyse(" ".join(sorted(ASKING_WORDS)))))
 
 
-def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType] | None:
+def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, own_reply_answers: bool = True
+                    ) -> List[EventType] | None:
     """For intents with a reply of their own: the answer a button named, or the answer that fits
-    closely what the message asks beyond its entities; None when their own reply should come."""
+    what the message asks beyond its entities; None when their own reply should come. When that reply
+    would only ask back (which state? which law?), an answer that fits is better; when it answers (the
+    lines, a state's line), an answer must fit very closely to take its place."""
     kb = knowledge_base()
     named = kb.answer(latest_entity(tracker, "answer") or "")
     if named is not None:
         return show_answer(dispatcher, named)
     if not message_asks_more(tracker):
         return None
-    found = find_answer(tracker, floor=OWN_REPLY_SURE)
+    found = find_answer(tracker, floor=OWN_REPLY_SURE if own_reply_answers else SURE)
     if found.answer is not None:
         return show_answer(dispatcher, found.answer)
     if found.choices:

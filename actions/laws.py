@@ -20,10 +20,11 @@ class ActionExplainLaw(Action):
 
     @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        answered = answer_if_asked(dispatcher, tracker)  # "PSTSFA age 26 option", "24 hour rule for victims"
+        key = entity_or_slot(tracker, "law")
+        # "PSTSFA age 26 option", "the 24 hour rule for victims": the provision's answer, not the whole law
+        answered = answer_if_asked(dispatcher, tracker, own_reply_answers=bool(key))
         if answered is not None:
             return answered
-        key = entity_or_slot(tracker, "law")
         law = knowledge_base().law(key) if key else None
         if law is None:
             laws = knowledge_base().laws()

@@ -23,14 +23,16 @@ class ActionReferHotline(Action):
 
     @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        answered = answer_if_asked(dispatcher, tracker)  # "can I text the hotline instead of calling?"
-        if answered is not None:
-            return answered
         kb = knowledge_base()
         situation = latest_entity(tracker, "situation") or tracker.get_slot("situation")
         if not situation and any(e.get("name") == "action_answer_question" for e in tracker.events):
             situation = "suspected_trafficking"  # "and who do I call?" after talking about signs, risk...
+        if situation == "report_child_abuse":
+            return report_abuse(dispatcher, tracker)  # "who do I call to report abuse?": the state's line
         hotlines = kb.hotlines_for(situation) if situation else []
+        answered = answer_if_asked(dispatcher, tracker, own_reply_answers=bool(hotlines))  # "can I text them?"
+        if answered is not None:
+            return answered
         if not hotlines:
             dispatcher.utter_message(
                 response="utter_ask_situation",
@@ -45,20 +47,27 @@ class ActionReferHotline(Action):
         return [SlotSet("situation", situation)]
 
 
+def report_abuse(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    """The state's child abuse reporting line; without a state, the answer to what the message asks
+    ("can I report without my name?") when one fits, or else the question "which state?"."""
+    named = latest_entity(tracker, "us_state")
+    abbr = named or tracker.get_slot("us_state")
+    if not named:
+        answered = answer_if_asked(dispatcher, tracker, own_reply_answers=bool(abbr))
+        if answered is not None:
+            return answered
+    line = knowledge_base().state_line(abbr) if abbr else None
+    if line is None:
+        dispatcher.utter_message(response="utter_ask_state")
+        return []
+    buttons = [{"title": "Suspected trafficking?", "payload": '/ask_hotline{"situation": "suspected_trafficking"}'}]
+    return [*utter_paged(dispatcher, formatting.state_line(line), buttons), SlotSet("us_state", line.abbr)]
+
+
 class ActionReportAbuse(Action):
     def name(self) -> str:
         return "action_report_abuse"
 
     @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        named = latest_entity(tracker, "us_state")
-        answered = None if named else answer_if_asked(dispatcher, tracker)  # "what happens after I report?"
-        if answered is not None:
-            return answered
-        abbr = named or tracker.get_slot("us_state")
-        line = knowledge_base().state_line(abbr) if abbr else None
-        if line is None:
-            dispatcher.utter_message(response="utter_ask_state")
-            return []
-        buttons = [{"title": "Suspected trafficking?", "payload": '/ask_hotline{"situation": "suspected_trafficking"}'}]
-        return [*utter_paged(dispatcher, formatting.state_line(line), buttons), SlotSet("us_state", line.abbr)]
+        return report_abuse(dispatcher, tracker)
