@@ -145,7 +145,7 @@ def retrieval(model: Path, path: Path) -> dict[str, object]:
     kb = knowledge_base()
     answers = kb.answers(*ANSWER_TOPICS)
     topic_of = {a.key: a.topic for a in answers}
-    top1 = top3 = clarifying = 0
+    top1 = top3 = clarifying = ranked_first = 0
     misses = []
     for question, parsed in zip(questions, parses, strict=True):
         intent = parsed["intent"]["name"]
@@ -158,6 +158,7 @@ def retrieval(model: Path, path: Path) -> dict[str, object]:
         ranked = [r.answer.key for r in kb.rank_answers(question["text"], INTENT_TOPICS.get(intent, ()), topics)[:3]]
         candidates = list(dict.fromkeys(k for k in [*shown[:1], *offered, *ranked] if k))[:3]
         right = {question["expect"], *question.get("also", [])}
+        ranked_first += bool(ranked and ranked[0] in right)
         top1 += bool(shown[:1] and shown[0] in right)
         top3 += bool(right & set(candidates))
         clarifying += asks_back
@@ -171,6 +172,9 @@ def retrieval(model: Path, path: Path) -> dict[str, object]:
     missed = Counter(m["topic"] for m in misses)
     return {"questions": n, "top1_accuracy": round(top1 / n, 4), "top3_accuracy": round(top3 / n, 4),
             "clarifying_rate": round(clarifying / n, 4), "targets": RETRIEVAL_TARGETS,
+            # the engine's ranking alone, whatever the intent's rule does with the message
+            "ranking_top1_accuracy": round(ranked_first / n, 4),
+            "misses_by_intent": dict(Counter(m["intent"] for m in misses).most_common()),
             "misses_by_topic": {t: [missed[t], asked[t]] for t, _ in missed.most_common()}, "misses": misses}
 
 
@@ -180,6 +184,8 @@ def print_retrieval(found: dict[str, Any], path: Path) -> None:
     for name, target in found["targets"].items():
         print(f"  {name} accuracy: {found[f'{name}_accuracy']:.1%} (target {target:.0%})")
     print(f"  clarifying questions: {found['clarifying_rate']:.1%}")
+    print(f"  the ranking alone, first answer right: {found['ranking_top1_accuracy']:.1%}")
+    print(f"  top-1 misses by the message's intent: {found['misses_by_intent']}")
     for topic, (missed, asked) in found["misses_by_topic"].items():
         print(f"  top-1 misses on {topic}: {missed} of {asked}")
 
