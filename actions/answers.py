@@ -48,9 +48,9 @@ MATCHES = 0.5  # below this the best answer shares too little with the question 
 SURE = 0.8  # an answer that fits closely, for messages the classifier was unsure of
 # For intents with a reply of their own (a law's overview, a state's line, the lines for a situation),
 # which is what most such messages want: an answer takes its place only when it fits very closely.
-OWN_REPLY_SURE = 1.0
-AFTER_CRISIS = 0.8  # closer still after a crisis reply: an answer beside it must answer what was asked
-CLOSE = 0.98  # a runner-up within this share of the best score is as likely to be meant
+OWN_REPLY_SURE = 1.2
+AFTER_CRISIS = 1.0  # closer still after a crisis reply: an answer beside it must answer what was asked
+CLOSE = 0.03  # a runner-up within this much of the best score is as likely to be meant
 CHOICES = 3  # at most this many answers offered when asking back
 # Words that only ask for a line, a law or a number: a message with nothing else beyond its entities
 # (a state, a law, a situation) gets its intent's own reply.
@@ -79,7 +79,7 @@ class Found:
 def settle(ranked: Sequence[Ranked], floor: float | None = None) -> Found:
     if not ranked or ranked[0].fit < (MATCHES if floor is None else floor):
         return Found()
-    close = [r.answer for r in ranked[:CHOICES] if r.score >= ranked[0].score * CLOSE]
+    close = [r.answer for r in ranked[:CHOICES] if ranked[0].score - r.score <= CLOSE]
     return Found(choices=close) if len(close) > 1 else Found(answer=ranked[0].answer)
 
 
@@ -104,7 +104,8 @@ def message_asks_more(tracker: Tracker) -> bool:
                    if isinstance(e.get("start"), int) and isinstance(e.get("end"), int))
     for start, end in reversed(spans):
         text = text[:start] + " " + text[end:]
-    return bool(set(content_lemmas(analyse(text))) - asking_lemmas())
+    named = " ".join(str(e.get("value", "")).replace("_", " ") for e in tracker.latest_message.get("entities", []))
+    return bool(set(content_lemmas(analyse(text))) - asking_lemmas() - set(content_lemmas(analyse(named))))
 
 
 @lru_cache(maxsize=1)

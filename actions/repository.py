@@ -50,7 +50,7 @@ SOURCE_TABLES = {"law": Law, "publication": Publication, "answer": Answer, "hotl
 # similarities, and the nudges from the classifier's intent and entities (docs/EVALUATION.md).
 # A topic's general answer (answers.yml) is nudged too: "what are the signs?" names no setting, and
 # should not get the signs at school because that answer's phrasings also say "what are the signs".
-FULL_TEXT, TOPIC_NUDGE, GENERAL_NUDGE, SUBTOPIC_NUDGE = 0.5, 0.15, 0.2, 0.1
+FULL_TEXT, TOPIC_NUDGE, GENERAL_NUDGE, GENERIC_NUDGE, SUBTOPIC_NUDGE = 1.0, 0.15, 0.2, 1.0, 0.1
 logger = logging.getLogger(__name__)
 Record = TypeVar("Record", bound=Base)
 Run = TypeVar("Run", bound=Callable[[Any, CollectingDispatcher, Tracker, Dict[str, Any]], List[Dict[str, Any]]])
@@ -168,7 +168,8 @@ class KnowledgeBase:
 
         The question's similarity to each answer (knowledge/ranking.py), plus the full-text search's
         bm25 rank scaled to its best hit, plus small nudges from the classifier: answers on the
-        topics its intent stands for, and answers on a subtopic the message names. The bm25 part is
+        topics its intent stands for (their general answers more, and more still when the question
+        names nothing else), and answers on a subtopic the message names. The bm25 part is
         relative (the best hit always gets the same), so how well an answer fits is read from the
         similarity alone (`fit`)."""
         records = self._records()
@@ -181,12 +182,20 @@ class KnowledgeBase:
         for hit in hits:
             if best_hit > 0 and hit.key in position:
                 scores[position[hit.key]] += FULL_TEXT * hit.score / best_hit
+        with self._session() as session:
+            query = parse_query(session, question)
+        # "what are the red flags?", "who is at risk?": nothing beyond the intent's own topic, so the
+        # topic's general answer, not the one whose phrasing happens to say "red flags" too
+        generic = not query.free_terms and set(query.topics) <= set(topics)
+        first_of_topic = {t: next(a.key for a in index.answers if a.topic == t) for t in topics
+                          if any(a.topic == t for a in index.answers)}
         ranked = []
         for answer, score, fit in zip(index.answers, scores, fits, strict=True):
             if score <= 0:
                 continue
             if answer.topic in topics:
                 score += TOPIC_NUDGE + GENERAL_NUDGE * (answer.file == GENERAL_ANSWERS)
+                score += GENERIC_NUDGE * (generic and first_of_topic[answer.topic] == answer.key)
             score += SUBTOPIC_NUDGE * bool(set(subtopics) & set(answer.subtopics))
             ranked.append(Ranked(answer, round(float(score), 4), round(float(fit), 4)))
         return sorted(ranked, key=lambda r: (-r.score, r.answer.position))

@@ -23,7 +23,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from knowledge.language import analyse, content_lemmas
 from knowledge.schema import Answer
 
-PHRASING_CHARACTERS, PHRASING_LEMMAS, ANSWER_TEXT = 1.0, 1.0, 0.5
+PHRASING_CHARACTERS, PHRASING_LEMMAS, ANSWER_TEXT = 1.0, 1.0, 1.0
 # A message longer than this is usually a story ending in a question: the question sentences are
 # scored again on their own, so the story's details do not drown what is asked.
 LONG_MESSAGE = 300

@@ -83,7 +83,7 @@ def test_a_question_gets_the_answer_to_that_question(run, content, question, int
 
 
 def test_close_candidates_are_offered_as_buttons_and_a_button_shows_its_answer(run, content, monkeypatch):
-    monkeypatch.setattr(actions.answers, "CLOSE", 0.0)  # every candidate counts as close
+    monkeypatch.setattr(actions.answers, "CLOSE", 100.0)  # every candidate counts as close
     messages, events = run(ActionAnswerQuestion(), "what is sextortion and what do i do", "ask_definition")
     buttons = messages[0]["buttons"]
     assert messages[0]["text"].endswith("?") and 2 <= len(buttons) <= actions.answers.CHOICES and events == []
