@@ -41,6 +41,7 @@ INTENT_TOPICS = {
     "ask_law": ("laws",),
     "report_abuse": ("what_to_do",),
     "ask_hotline": ("what_to_do",),
+    "crisis": ("what_to_do",),  # a question asked with a crisis message is mostly what to do now
 }
 # How the ranking is read (chosen on the first retrieval set and the crisis sets, docs/EVALUATION.md).
 # Thresholds apply to an answer's fit (its similarity to the question, knowledge/ranking.py):
@@ -91,6 +92,9 @@ def find_answer(tracker: Tracker, floor: float | None = None) -> Found:
         return Found(answer=named)
     question = tracker.latest_message.get("text") or ""
     topics = INTENT_TOPICS.get(latest_intent(tracker) or "", ())
+    if question.startswith("/"):  # a button ("Signs of trafficking"): the topic's general answer
+        general = next(iter(kb.answers(*topics[:1])), None)
+        return Found(answer=general) if general is not None else Found()
     return settle(kb.rank_answers(question, topics, latest_entities(tracker, "topic")), floor)
 
 
@@ -139,25 +143,23 @@ def is_question(text: str) -> bool:
 
 
 def show_answer(dispatcher: CollectingDispatcher, answer: Answer) -> List[Dict[str, Any]]:
-    """The answer, its next step and its source on the first screen, related reading after More."""
+    """The answer with its next step, its points, related reading and its source (utter_paged keeps
+    the source on the first screen)."""
     kb = knowledge_base()
     buttons = [{"title": "Publications on this", "payload": "/find_publications"},
                {"title": "Who do I call?", "payload": '/ask_hotline{"situation": "suspected_trafficking"}'}]
     lines = [h for h in (kb.hotline(key) for key in answer.hotlines) if h is not None]
-    text = formatting.answer(answer, lines)
-    related = kb.publications(answer.publications)
-    if related:
-        listing = "\n".join(formatting.publication(p, n) for n, p in enumerate(related, 1))
-        text += f"\nTo read more:\n{listing}"
+    text = formatting.answer(answer, lines, kb.publications(answer.publications))
     # Remember what we talk about, for "do you have a publication on that?"
     talked_about = answer.subtopics[0] if answer.subtopics else answer.topic
     return [*utter_paged(dispatcher, text, buttons), SlotSet("topic", talked_about)]
 
 
 def ask_which(dispatcher: CollectingDispatcher, tracker: Tracker, choices: Sequence[Answer]) -> None:
-    # A button sends its answer's key with an intent whose action shows a named answer.
+    # A button sends its answer's key with an intent whose action shows a named answer (never
+    # "crisis", which would send the crisis reply again).
     intent = latest_intent(tracker) or ""
-    intent = intent if intent in INTENT_TOPICS else "ask_definition"
+    intent = intent if intent in INTENT_TOPICS and intent != "crisis" else "ask_definition"
     dispatcher.utter_message(
         text="I have more than one answer that could fit. Which is closest to your question?",
         buttons=[{"title": a.title, "payload": f'/{intent}{{"answer": "{a.key}"}}'} for a in choices],

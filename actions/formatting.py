@@ -112,12 +112,15 @@ def law(item: Law) -> str:
     )
 
 
-def answer(item: Answer, lines: Sequence[Hotline] = ()) -> str:
+def answer(item: Answer, lines: Sequence[Hotline] = (), reading: Sequence[Publication] = ()) -> str:
     """The answer, the lines it offers as the next step (at most two, so they stay on the first
-    screen), its points, and its source (which utter_paged keeps on the first screen too)."""
+    screen), its points, publications to read next, and last its source (which utter_paged keeps on
+    the first screen too)."""
     points = "\n".join(f"- {p}" for p in item.points)
     steps = "\n".join(next_step(h) for h in lines[:2])
-    return _join([item.summary, steps, points, source(item.source, item.source_url, item.last_verified)], "\n")
+    listing = "\n".join(publication(p, n) for n, p in enumerate(reading, 1))
+    more = f"To read more:\n{listing}" if listing else None
+    return _join([item.summary, steps, points, more, source(item.source, item.source_url, item.last_verified)], "\n")
 
 
 def publication(item: Publication, number: int) -> str:

@@ -120,8 +120,8 @@ def test_sms_buttons_are_numbered_options_and_a_typed_number_picks_one(assistant
     assert "Reply 1 for" in picked[-1]  # the answer's own options, numbered again
     sms(assistant, "+10005550202", "hi")
     situations = sms(assistant, "+10005550202", "4.")[-1]  # "Who do I call?": a long list, a line each
-    assert "Reply with a number:\n1 " in situations and "\n14 Suspected trafficking" in situations
-    assert "1-888-373-7888" in "\n".join(sms(assistant, "+10005550202", "14"))
+    assert "Reply with a number:\n1 " in situations and "\n15 Suspected trafficking" in situations
+    assert "1-888-373-7888" in "\n".join(sms(assistant, "+10005550202", "15"))
 
 
 def test_a_number_without_options_is_just_text(assistant):
