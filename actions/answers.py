@@ -183,8 +183,9 @@ class ActionAnswerQuestion(Action):
 
 
 class ActionAnswerUnclear(Action):
-    """A message the classifier was unsure of: the answer that fits it closely, or else Rasa's
-    two-stage fallback ("Did you mean ...?", actions/fallback.py)."""
+    """A message the classifier was unsure of, or a quiz reply with no quiz running: the answer that
+    fits it closely, or else what the rules gave before the engine (Rasa's two-stage fallback, "Did
+    you mean ...?" in actions/fallback.py; the note that no quiz is running)."""
 
     def name(self) -> str:
         return "action_answer_unclear"
@@ -194,6 +195,9 @@ class ActionAnswerUnclear(Action):
         found = find_answer(tracker, floor=SURE)
         if found.answer is not None:
             return show_answer(dispatcher, found.answer)
+        if latest_intent(tracker) in ("quiz_answer", "quiz_control"):
+            dispatcher.utter_message(response="utter_no_quiz_running")
+            return []
         return [FollowupAction("action_two_stage_fallback")]
 
 

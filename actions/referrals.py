@@ -42,9 +42,16 @@ class ActionReferHotline(Action):
             return []
         for hotline in hotlines:
             dispatcher.utter_message(text=formatting.hotline(hotline))
-        if situation in CHILD_REPORT_SITUATIONS:
+        events: List[Dict[str, Any]] = [SlotSet("situation", situation)]
+        named = latest_entity(tracker, "us_state")
+        line = knowledge_base().state_line(named) if named else None
+        if situation in CHILD_REPORT_SITUATIONS and line is not None:
+            # "who do I call in Ohio?": the state's own line, not "tell me the state"
+            events += utter_paged(dispatcher, formatting.state_line(line), [])
+            events.append(SlotSet("us_state", line.abbr))
+        elif situation in CHILD_REPORT_SITUATIONS:
             dispatcher.utter_message(response="utter_report_to_cps")
-        return [SlotSet("situation", situation)]
+        return events
 
 
 def report_abuse(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:

@@ -136,3 +136,10 @@ def test_after_a_crisis_reply_an_unreachable_knowledge_base_adds_nothing(run, mo
 
     monkeypatch.setattr(actions.answers, "find_answer", unreachable)
     assert run(ActionAnswerAfterCrisis(), "can i text the hotline instead of calling?", "crisis") == ([], [])
+
+
+def test_a_quiz_reply_with_no_quiz_running_gets_an_answer_that_fits_or_the_note(run):
+    messages, _ = run(ActionAnswerUnclear(), "the second one", "quiz_answer")
+    assert [m["response"] for m in messages] == ["utter_no_quiz_running"]
+    messages, _ = run(ActionAnswerUnclear(), "pstsfa age 26 option", "quiz_answer")
+    assert "26" in messages[0]["text"] and "Source:" in messages[0]["text"]

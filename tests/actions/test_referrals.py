@@ -114,3 +114,11 @@ def test_a_follow_up_naming_an_audience_finds_publications(run):
 def test_for_suicidal_thoughts_911_comes_before_988(run):
     messages, _ = run(ActionReferHotline(), "", "ask_hotline", {"situation": "suicidal_thoughts"})
     assert messages[0]["text"].startswith("Emergency (911)") and "988" in messages[1]["text"]
+
+
+def test_lines_asked_for_in_a_state_come_with_that_state_s_line(run):
+    messages, events = run(ActionReferHotline(), "who do i call in ohio", "ask_hotline",
+                           {"situation": "suspected_trafficking", "us_state": "OH"})
+    reply = texts(messages, events)
+    assert "1-888-373-7888" in reply and "1-855-642-4453" in reply and "Tell me the state" not in reply
+    assert SlotSet("us_state", "OH") in events
