@@ -10,6 +10,7 @@ from functools import lru_cache
 from time import monotonic
 from typing import Any, Callable, Dict, Iterator, List, Sequence, TypeVar
 
+import numpy as np
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import inspect, select
@@ -100,7 +101,7 @@ class _Records:
     def answer_index(self) -> AnswerIndex:
         """The answers' similarity index, built on first use (a few hundred milliseconds)."""
         if self._answer_index is None:
-            self._answer_index = AnswerIndex(self.answers)
+            self._answer_index = AnswerIndex(self.answers, GENERAL_ANSWERS)
         return self._answer_index
 
 
@@ -163,8 +164,10 @@ class KnowledgeBase:
     def answers(self, *topics: str) -> list[Answer]:
         return [a for a in self._records().answers if a.topic in topics]
 
-    def rank_answers(self, question: str, topics: Sequence[str] = (), subtopics: Sequence[str] = ()) -> list[Ranked]:
-        """Every answer in the bank that shares anything with the question, best first.
+    def rank_answers(self, question: str, topics: Sequence[str] = (), subtopics: Sequence[str] = (),
+                     limit: int = 10) -> list[Ranked]:
+        """The `limit` answers of the bank that fit the question best, best first (only answers that
+        share anything with it).
 
         The question's similarity to each answer (knowledge/ranking.py), plus the full-text search's
         bm25 rank scaled to its best hit, plus small nudges from the classifier: answers on the
@@ -172,33 +175,28 @@ class KnowledgeBase:
         names nothing else), and answers on a subtopic the message names. The bm25 part is
         relative (the best hit always gets the same), so how well an answer fits is read from the
         similarity alone (`fit`)."""
-        records = self._records()
-        index = records.answer_index()
+        index = self._records().answer_index()
         fits = index.similarity(question)
         scores = fits.copy()
-        position = {a.key: i for i, a in enumerate(index.answers)}
-        hits = self.search(question, kinds=("answer",), limit=len(index.answers))
-        best_hit = max((h.score for h in hits), default=0.0)
-        for hit in hits:
-            if best_hit > 0 and hit.key in position:
-                scores[position[hit.key]] += FULL_TEXT * hit.score / best_hit
         with self._session() as session:
             query = parse_query(session, question)
+            hits = search(session, question, kinds=("answer",), limit=len(index.answers), query=query)
+        best_hit = max((h.score for h in hits), default=0.0)
+        for hit in hits:
+            if best_hit > 0 and hit.key in index.position:
+                scores[index.position[hit.key]] += FULL_TEXT * hit.score / best_hit
+        shares = np.flatnonzero(scores > 0)  # answers sharing anything with the question
+        on_topic = np.isin(index.topics, list(topics))
         # "what are the red flags?", "who is at risk?": nothing beyond the intent's own topic, so the
         # topic's general answer, not the one whose phrasing happens to say "red flags" too
         generic = not query.free_terms and set(query.topics) <= set(topics)
-        first_of_topic = {t: next(a.key for a in index.answers if a.topic == t) for t in topics
-                          if any(a.topic == t for a in index.answers)}
-        ranked = []
-        for answer, score, fit in zip(index.answers, scores, fits, strict=True):
-            if score <= 0:
-                continue
-            if answer.topic in topics:
-                score += TOPIC_NUDGE + GENERAL_NUDGE * (answer.file == GENERAL_ANSWERS)
-                score += GENERIC_NUDGE * (generic and first_of_topic[answer.topic] == answer.key)
-            score += SUBTOPIC_NUDGE * bool(set(subtopics) & set(answer.subtopics))
-            ranked.append(Ranked(answer, round(float(score), 4), round(float(fit), 4)))
-        return sorted(ranked, key=lambda r: (-r.score, r.answer.position))
+        nudge = TOPIC_NUDGE + GENERAL_NUDGE * index.general + GENERIC_NUDGE * generic * index.first_of_topic
+        scores += on_topic * nudge
+        if subtopics:
+            named = np.array([bool(set(subtopics) & set(a.subtopics)) for a in index.answers])
+            scores += SUBTOPIC_NUDGE * named
+        order = sorted(shares, key=lambda i: (-scores[i], i))[:limit]
+        return [Ranked(index.answers[i], round(float(scores[i]), 4), round(float(fits[i]), 4)) for i in order]
 
     def answer(self, key: str) -> Answer | None:
         return self._records().get(Answer, key)

@@ -45,8 +45,13 @@ def asked_part(text: str) -> str | None:
 class AnswerIndex:
     """Similarities of a question to every answer, in the order of `answers`."""
 
-    def __init__(self, answers: Sequence[Answer]) -> None:
+    def __init__(self, answers: Sequence[Answer], general_file: str) -> None:
         self.answers = list(answers)
+        self.position = {a.key: i for i, a in enumerate(self.answers)}
+        self.topics = np.array([a.topic for a in self.answers])
+        self.general = np.array([a.file == general_file for a in self.answers])  # a topic's general answers
+        firsts = {a.topic: i for i, a in reversed(list(enumerate(self.answers)))}
+        self.first_of_topic = np.array([firsts[a.topic] == i for i, a in enumerate(self.answers)])
         phrasings = [(i, p) for i, a in enumerate(self.answers) for p in (a.title, *a.asked_as)]
         self._owner = np.array([i for i, _ in phrasings])
         self._characters = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)

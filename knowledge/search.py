@@ -89,9 +89,11 @@ def search(
     pub_type: str | None = None,
     limit: int = 3,
     offset: int = 0,
+    query: Query | None = None,
 ) -> list[Hit]:
-    """The best matches for `words`, optionally filtered; without words, every match of the filters."""
-    query = parse_query(session, words)
+    """The best matches for `words`, optionally filtered; without words, every match of the filters.
+    `query` is `words` already parsed (parse_query), by a caller that needs it too."""
+    query = query or parse_query(session, words)
     params: dict[str, Any] = {"limit": limit, "offset": offset}
     filters = [f"d.kind IN ({', '.join(f':kind{i}' for i in range(len(kinds)))})"]
     params.update({f"kind{i}": kind for i, kind in enumerate(kinds)})
