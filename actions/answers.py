@@ -46,7 +46,8 @@ INTENT_TOPICS = {
 # How the ranking is read (chosen on the first retrieval set and the crisis sets, docs/EVALUATION.md).
 # Thresholds apply to an answer's fit (its similarity to the question, knowledge/ranking.py):
 MATCHES = 0.5  # below this the best answer shares too little with the question to be its answer
-SURE = 0.8  # an answer that fits closely, for messages the classifier was unsure of
+SURE = 0.8  # an answer that fits closely: for messages the classifier was unsure of, and in place of
+# a reply that would only ask back ("which state?", "which law?")
 # For intents with a reply of their own (a law's overview, a state's line, the lines for a situation),
 # which is what most such messages want: an answer takes its place only when it fits very closely.
 OWN_REPLY_SURE = 1.2
