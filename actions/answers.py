@@ -85,10 +85,15 @@ def settle(ranked: Sequence[Ranked], floor: float | None = None) -> Found:
     return Found(choices=close) if len(close) > 1 else Found(answer=ranked[0].answer)
 
 
+def named_answer(tracker: Tracker) -> Answer | None:
+    """The answer a button names (the `answer` entity of its payload)."""
+    return knowledge_base().answer(latest_entity(tracker, "answer") or "")
+
+
 def find_answer(tracker: Tracker, floor: float | None = None) -> Found:
     """The answer the latest message asks for: the one its button names, else the ranking's."""
     kb = knowledge_base()
-    named = kb.answer(latest_entity(tracker, "answer") or "")
+    named = named_answer(tracker)
     if named is not None:
         return Found(answer=named)
     question = tracker.latest_message.get("text") or ""
@@ -124,11 +129,7 @@ def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, own_repl
     what the message asks beyond its entities; None when their own reply should come. When that reply
     would only ask back (which state? which law?), an answer that fits is better; when it answers (the
     lines, a state's line), an answer must fit very closely to take its place."""
-    kb = knowledge_base()
-    named = kb.answer(latest_entity(tracker, "answer") or "")
-    if named is not None:
-        return show_answer(dispatcher, named)
-    if not message_asks_more(tracker):
+    if named_answer(tracker) is None and not message_asks_more(tracker):
         return None
     found = find_answer(tracker, floor=OWN_REPLY_SURE if own_reply_answers else SURE)
     if found.answer is not None:

@@ -33,7 +33,6 @@ from knowledge.schema import (
     VocabularyTerm,
 )
 from knowledge.search import (
-    Hit,
     assume_content_version,
     content_version,
     content_version_if_read,
@@ -251,10 +250,6 @@ class KnowledgeBase:
     def entry(self, kind: str, key: str) -> Law | Publication | Answer | Hotline | None:
         """The entry a scenario or drill names as its source (kind: law | publication | answer | hotline)."""
         return self._records().get(SOURCE_TABLES[kind], key)
-
-    def search(self, words: str, *, kinds: Sequence[str], limit: int = 3) -> list[Hit]:
-        with self._session() as session:
-            return search(session, words, kinds=kinds, limit=limit)
 
 
 @lru_cache(maxsize=1)
