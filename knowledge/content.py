@@ -318,8 +318,10 @@ def read_content(directory: Path = CONTENT_DIR) -> Content:
             how_to_report=e.text("how_to_report"), hours=e.text("hours", False),
             official_url=e.url("official_url", False), web_report_url=e.url("web_report_url", False),
             confidence=e.choice("confidence", ("high", "medium", "low")), source_url=e.url("source_url"),
-            last_verified=e.day(),
+            evidence=e.text("evidence", False), last_verified=e.day(),
         )
+        if line.evidence and len(line.evidence) > EVIDENCE_MAX:
+            e.problem(f"'evidence' must be an excerpt of at most {EVIDENCE_MAX} characters, not {len(line.evidence)}")
         if line.statewide and not line.phone:
             e.problem("a statewide line needs 'phone'")
         if not (line.phone or line.other_numbers or line.official_url):
@@ -433,16 +435,21 @@ def _read_training(path: Path, topics: Mapping[str, Any], sources: Mapping[str, 
     return scenarios, drills
 
 
-def _other_numbers(entry: _Entry) -> list[dict[str, str]]:
+def _other_numbers(entry: _Entry) -> list[dict[str, Any]]:
     numbers = entry._get("other_numbers", False, lambda v: isinstance(v, list), "a list of {label, phone}")
     result = []
     for item in numbers or []:
-        if isinstance(item, dict) and isinstance(item.get("label"), str) and _is_phone(item.get("phone")):
-            result.append({"label": item["label"].strip(), "phone": item["phone"]})
+        if (isinstance(item, dict) and isinstance(item.get("label"), str) and _is_phone(item.get("phone"))
+                and isinstance(item.get("example", False), bool)):
+            number = {"label": item["label"].strip(), "phone": item["phone"]}
+            if item.get("example"):
+                number["example"] = True  # one local line among many (a county's), given as an example
+            result.append(number)
         else:
             line = item.get("__line__", entry.line) if isinstance(item, dict) else entry.line
             entry.problems.append(Problem(entry.file, line, entry.name,
-                                          "each of 'other_numbers' needs a 'label' and a 'phone' like 1-800-422-4453"))
+                                          "each of 'other_numbers' needs a 'label' and a 'phone' like 1-800-422-4453 "
+                                          "(and optionally 'example: true')"))
     return result
 
 

@@ -116,13 +116,14 @@ class StateReportingLine(Base):
     statewide = Column(Boolean, nullable=False)
     phone = Column(String(32))
     vanity = Column(String(40))
-    other_numbers = Column(JSON, nullable=False, default=list)  # [{"label": ..., "phone": ...}]
+    other_numbers = Column(JSON, nullable=False, default=list)  # [{"label": ..., "phone": ..., "example": bool}]
     how_to_report = Column(Text, nullable=False)
     hours = Column(String(200))
     official_url = Column(String(500))
     web_report_url = Column(String(500))
     confidence = Column(String(8), nullable=False)
     source_url = Column(String(500), nullable=False)
+    evidence = Column(Text)  # optional: the source page's own words that support the line
     last_verified = Column(Date, nullable=False)
 
 
