@@ -86,6 +86,31 @@ def test_statewide_line_without_phone(content_dir):
     assert any("AK" in p and "statewide line needs 'phone'" in p for p in found), found
 
 
+def test_a_state_line_s_example_flag_and_evidence_are_checked(content_dir):
+    path = content_dir / "state_reporting_lines.yml"
+    replace(path, "phone: 1-800-540-4000\n        example: true", "phone: 1-800-540-4000\n        example: maybe")
+    replace(path, "    evidence: \"To make a report,", "    evidence: \"" + "x" * 500 + " To make a report,")
+    found = problems(content_dir)
+    assert any("CA" in p and "'example: true'" in p for p in found), found
+    assert any("OH" in p and "'evidence' must be an excerpt" in p for p in found), found
+
+
+# States whose line was cited from a newspaper, school, training or nonprofit page before issue 21 and
+# now cites the state agency's own page (or, for CA and CT, the agency page the reference names)
+AGENCY_PAGES = {"CA": "www.cdss.ca.gov", "CT": "portal.ct.gov", "DE": "dpr.delaware.gov", "NJ": "nj.gov",
+                "NY": "ocfs.ny.gov", "OH": "jfs.ohio.gov", "OR": "www.oregon.gov"}
+
+
+def test_state_lines_cite_the_state_agency_s_own_page(content):
+    lines = {line.abbr: line for line in content.state_lines}
+    for abbr, host in AGENCY_PAGES.items():
+        assert lines[abbr].source_url.split("/")[2] == host, (abbr, lines[abbr].source_url)
+        assert lines[abbr].evidence, abbr
+    for line in content.state_lines:  # a page read on a date other than the reference's names what it says
+        if line.last_verified.isoformat() != "2026-11-24" and line.abbr in AGENCY_PAGES:
+            assert line.evidence and len(line.evidence) <= 500, line.abbr
+
+
 def test_validate_command_exit_codes(content_dir, capsys):
     assert cli(["--content", str(content_dir), "validate"]) == 0
     replace(content_dir / "hotlines.yml", "phone: 1-800-843-5678", "phone: 800 843 567")
