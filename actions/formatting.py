@@ -62,24 +62,29 @@ def source(name: str | None, url: str, checked: object) -> str:
 
 
 def state_line(line: StateReportingLine) -> str:
-    if not line.phone:
-        head = f"{line.name} has no single statewide reporting line."
-    elif line.phone in line.how_to_report:  # the content already says "call ..." in context
+    """One message: what to do (for a state without a statewide line, `how_to_report` says so, once),
+    the local lines given as examples and the other numbers that text does not already give, then the
+    official page and the source (one line when they are the same page)."""
+    if not line.phone or line.phone in line.how_to_report:  # the content says what to call, in context
         head = f"To report child abuse or neglect in {line.name}:"
     else:
         head = f"To report child abuse or neglect in {line.name}, call {_dialed(line.phone, line.vanity)}."
-    others = [f"{n['label']}: {n['phone']}" for n in line.other_numbers]
+    unsaid = [n for n in line.other_numbers if n["phone"] not in line.how_to_report]  # said once, not twice
+    examples = [f"{n['label']}: {n['phone']}" for n in unsaid if n.get("example")]
+    others = [f"{n['label']}: {n['phone']}" for n in unsaid if not n.get("example")]
     caveat = confidence_caveat(line)  # names the official page on the first screen
+    same_page = line.official_url == line.source_url
     return _join(
         [
             head,
             caveat,
             f"Hours: {line.hours}." if line.hours and line.phone else None,
             line.how_to_report,
+            f"Local lines, for example: {'; '.join(examples)}." if examples else None,
             f"Other numbers: {'; '.join(others)}." if others else None,
             f"Report online (non-emergency): {line.web_report_url}" if line.web_report_url else None,
-            f"Official page: {line.official_url}" if line.official_url and not caveat else None,
-            source(None, line.source_url, line.last_verified),
+            f"Official page: {line.official_url}" if line.official_url and not caveat and not same_page else None,
+            source("the official page" if same_page else None, line.source_url, line.last_verified),
         ],
         "\n",
     )

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from rasa_sdk.events import SlotSet
 
@@ -67,8 +69,32 @@ def test_state_reporting_line(run, content, abbr):
     if line.phone:
         assert line.phone in reply
     else:
-        assert "no single statewide reporting line" in reply and (line.official_url or "") in reply
+        assert line.how_to_report in reply and (line.official_url or "") in reply
     assert SlotSet("us_state", abbr) in events
+
+
+@pytest.mark.parametrize("abbr", ["CA", "AL", "MN", "NV", "NC", "WI"])
+def test_a_county_line_state_reads_as_one_clean_message(run, content, abbr):
+    """No single statewide line: said once, in the content's words; county lines as examples, no
+    "Example:" labels, no number twice; one message, with no "more" to tap."""
+    line = next(s for s in content.state_lines if s.abbr == abbr)
+    assert not line.statewide and not line.phone
+    messages, events = run(ActionReportAbuse(), f"report abuse in {abbr}", "report_abuse", {"us_state": abbr})
+    assert len(messages) == 1 and SlotSet("more_text", None) in events
+    reply = messages[0]["text"]
+    assert reply.lower().count("statewide") == 1 and "no single statewide reporting line" not in reply
+    assert "Example" not in reply and "Other numbers: Example" not in reply
+    for number in line.other_numbers:
+        assert reply.count(number["phone"]) == 1, (abbr, number)
+    assert reply.startswith(f"To report child abuse or neglect in {line.name}:\n{line.how_to_report}")
+    pages = re.findall(r"https?://[^\s)]+", reply)
+    assert len(pages) == len(set(pages)), pages  # each page once
+
+
+def test_california_names_its_county_lines_as_examples_and_cites_the_state_page(run, content):
+    reply = texts(*run(ActionReportAbuse(), "report abuse in california", "report_abuse", {"us_state": "CA"}))
+    assert "Local lines, for example: Los Angeles County: 1-800-540-4000; San Diego County: 858-560-2191" in reply
+    assert "Source: the official page, https://www.cdss.ca.gov/" in reply
 
 
 @pytest.mark.parametrize("abbr", ["MD", "WY", "GU", "VI"])
@@ -93,7 +119,9 @@ def test_a_line_the_reference_is_sure_of_carries_no_caveat(run, abbr):
 def test_every_state_and_territory_has_an_answer(run, content):
     for line in content.state_lines:
         reply = texts(*run(ActionReportAbuse(), "", "report_abuse", {"us_state": line.abbr}))
-        assert line.phone in reply if line.phone else "no single statewide" in reply, line.abbr
+        assert line.phone in reply if line.phone else line.how_to_report in reply, line.abbr
+        for number in line.other_numbers:  # a number the text already gives is not listed again
+            assert reply.count(number["phone"]) == 1, (line.abbr, number["phone"])
 
 
 def test_without_a_state_it_asks_for_one(run):
