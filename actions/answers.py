@@ -52,8 +52,12 @@ SURE = 0.8  # an answer that fits closely: for messages the classifier was unsur
 # which is what most such messages want: an answer takes its place only when it fits very closely.
 OWN_REPLY_SURE = 1.2
 AFTER_CRISIS = 1.0  # closer still after a crisis reply: an answer beside it must answer what was asked
+AFTER_CRISIS_FOLLOW_UP = SURE  # later messages in the crisis conversation are answered on what they
+# say, questions or not ("he says i owe him for my phone"), when an answer fits closely
 CLOSE = 0.03  # a runner-up within this much of the best score is as likely to be meant
 CHOICES = 3  # at most this many answers offered when asking back
+CRISIS_SHOWN = "crisis_shown"  # slot: the crisis reply was given in this conversation (domain.yml)
+SAFETY_LINES = ("emergency_911", "nhth")  # the next step of every answer after a crisis reply
 # Words that only ask for a line, a law or a number: a message with nothing else beyond its entities
 # (a state, a law, a situation) gets its intent's own reply.
 ASKING_WORDS = {
@@ -133,7 +137,7 @@ def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, own_repl
         return None
     found = find_answer(tracker, floor=OWN_REPLY_SURE if own_reply_answers else SURE)
     if found.answer is not None:
-        return show_answer(dispatcher, found.answer)
+        return show_answer(dispatcher, tracker, found.answer)
     if found.choices:
         ask_which(dispatcher, tracker, found.choices)
         return []
@@ -144,17 +148,31 @@ def is_question(text: str) -> bool:
     return ASKS.search(text) is not None
 
 
-def show_answer(dispatcher: CollectingDispatcher, answer: Answer) -> List[Dict[str, Any]]:
+def in_safety_mode(tracker: Tracker) -> bool:
+    """Has this conversation had the crisis reply? From then on the numbers stay in every answer, and
+    nothing offers reading lists or quizzes (issue 21)."""
+    return tracker.get_slot(CRISIS_SHOWN) is True
+
+
+def show_answer(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer) -> List[Dict[str, Any]]:
     """The answer with its next step, its points, related reading and its source (utter_paged keeps
-    the source on the first screen)."""
+    the source on the first screen). After a crisis reply it offers nothing to read, and 911 and the
+    hotline follow it in a short message of their own, so they are never paged away."""
     kb = knowledge_base()
-    buttons = [{"title": "Publications on this", "payload": "/find_publications"},
-               {"title": "Who do I call?", "payload": '/ask_hotline{"situation": "suspected_trafficking"}'}]
-    lines = [h for h in (kb.hotline(key) for key in answer.hotlines) if h is not None]
-    text = formatting.answer(answer, lines, kb.publications(answer.publications))
+    safety = in_safety_mode(tracker)
+    lines = [h for h in (kb.hotline(key) for key in answer.hotlines if not (safety and key in SAFETY_LINES))
+             if h is not None]
+    reading = () if safety else kb.publications(answer.publications)
+    buttons = [] if safety else [
+        {"title": "Publications on this", "payload": "/find_publications"},
+        {"title": "Who do I call?", "payload": '/ask_hotline{"situation": "suspected_trafficking"}'}]
+    events = utter_paged(dispatcher, formatting.answer(answer, lines, reading), buttons)
+    if safety:
+        numbers = [h for h in (kb.hotline(key) for key in SAFETY_LINES) if h is not None]
+        dispatcher.utter_message(text="\n".join(formatting.next_step(h) for h in numbers))
     # Remember what we talk about, for "do you have a publication on that?"
     talked_about = answer.subtopics[0] if answer.subtopics else answer.topic
-    return [*utter_paged(dispatcher, text, buttons), SlotSet("topic", talked_about)]
+    return [*events, SlotSet("topic", talked_about)]
 
 
 def ask_which(dispatcher: CollectingDispatcher, tracker: Tracker, choices: Sequence[Answer]) -> None:
@@ -176,7 +194,7 @@ class ActionAnswerQuestion(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         found = find_answer(tracker)
         if found.answer is not None:
-            return show_answer(dispatcher, found.answer)
+            return show_answer(dispatcher, tracker, found.answer)
         if found.choices:
             ask_which(dispatcher, tracker, found.choices)
             return []
@@ -196,7 +214,7 @@ class ActionAnswerUnclear(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         found = find_answer(tracker, floor=SURE)
         if found.answer is not None:
-            return show_answer(dispatcher, found.answer)
+            return show_answer(dispatcher, tracker, found.answer)
         if latest_intent(tracker) in ("quiz_answer", "quiz_control"):
             dispatcher.utter_message(response="utter_no_quiz_running")
             return []
@@ -204,21 +222,33 @@ class ActionAnswerUnclear(Action):
 
 
 class ActionAnswerAfterCrisis(Action):
-    """After the crisis reply (a domain response, sent first and without this server): the answer to
-    a question the message also asks, when one fits closely ("he reads my texts, how can I reach the
-    hotline?"). Nothing otherwise: the crisis reply has said what matters. Never after the suicide
-    crisis reply (data/rules/safety.yml): nothing should come between that person and 988."""
+    """After the crisis reply (a domain response, sent first and without this server), the
+    conversation stays in safety mode: `crisis_shown` makes later crisis replies a short line with the
+    numbers (utter_crisis's variations), unless a new danger is named (a situation entity), and the
+    situation is forgotten once answered. This action then answers what the message says:
+    - the first time, a question the message also asks when an answer fits closely ("he reads my
+      texts, how can I reach the hotline?"), else the questions people in danger ask, as buttons;
+    - later, what the message says, question or not, when an answer fits, else a short note that
+      listens.
+    Never after the suicide crisis reply (data/rules/safety.yml): nothing should come between that
+    person and 988."""
 
     def name(self) -> str:
         return "action_answer_after_crisis"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        if not is_question(tracker.latest_message.get("text") or ""):
-            return []
-        try:
-            found = reads_in_one_session(find_answer)(tracker, AFTER_CRISIS)
-        except SQLAlchemyError as error:
-            # Said nothing more: the crisis reply already gave the lines the unavailable message has.
-            logger.error("%s: knowledge base unreachable (%s)", self.name(), type(error).__name__)
-            return []
-        return show_answer(dispatcher, found.answer) if found.answer is not None else []
+        events: List[Dict[str, Any]] = [SlotSet("situation", None)]
+        follow_up = in_safety_mode(tracker)
+        text = tracker.latest_message.get("text") or ""
+        found = Found()
+        if follow_up or is_question(text):
+            try:
+                found = reads_in_one_session(find_answer)(tracker, AFTER_CRISIS_FOLLOW_UP if follow_up else AFTER_CRISIS)
+            except SQLAlchemyError as error:
+                # Said nothing more: the crisis reply already gave the lines the unavailable message has.
+                logger.error("%s: knowledge base unreachable (%s)", self.name(), type(error).__name__)
+        if found.answer is not None:
+            # the slot is set after the answer, so its first answer keeps its own next step
+            return [*show_answer(dispatcher, tracker, found.answer), *events, SlotSet(CRISIS_SHOWN, True)]
+        dispatcher.utter_message(response="utter_crisis_listening" if follow_up else "utter_crisis_questions")
+        return [*events, SlotSet(CRISIS_SHOWN, True)]

@@ -15,6 +15,12 @@ from actions.slots import latest_entity
 
 # Situations where a caller should also know that reports about a child go to CPS or the police.
 CHILD_REPORT_SITUATIONS = {"suspected_trafficking", "abuse_support"}
+# Asking back which situation: a few at a time, most urgent first, then "Something else" for the next
+# few; situations not named here come after them, by label.
+OFFERED = 4
+URGENCY = ("immediate_danger", "suicidal_thoughts", "suspected_trafficking", "missing_child",
+           "report_child_abuse", "online_exploitation", "forced_labor", "image_removal")
+SOMETHING_ELSE = "something_else"
 
 
 class ActionReferHotline(Action):
@@ -34,12 +40,8 @@ class ActionReferHotline(Action):
         if answered is not None:
             return answered
         if not hotlines:
-            dispatcher.utter_message(
-                response="utter_ask_situation",
-                buttons=[{"title": t.label, "payload": f'/ask_hotline{{"situation": "{t.key}"}}'}
-                         for t in kb.terms("situations") if kb.hotlines_for(t.key)],
-            )
-            return []
+            ask_situation(dispatcher, later=situation == SOMETHING_ELSE)
+            return [SlotSet("situation", None)]
         for hotline in hotlines:
             dispatcher.utter_message(text=formatting.hotline(hotline))
         events: List[Dict[str, Any]] = [SlotSet("situation", situation)]
@@ -52,6 +54,20 @@ class ActionReferHotline(Action):
         elif situation in CHILD_REPORT_SITUATIONS:
             dispatcher.utter_message(response="utter_report_to_cps")
         return events
+
+
+def ask_situation(dispatcher: CollectingDispatcher, later: bool) -> None:
+    """Which situation? The most urgent first; "Something else" brings the next ones."""
+    kb = knowledge_base()
+    situations = sorted((t for t in kb.terms("situations") if kb.hotlines_for(t.key)),
+                        key=lambda t: URGENCY.index(t.key) if t.key in URGENCY else len(URGENCY))
+    buttons = [{"title": t.label, "payload": f'/ask_hotline{{"situation": "{t.key}"}}'}
+               for t in (situations[OFFERED:2 * OFFERED] if later else situations[:OFFERED])]
+    if later:
+        dispatcher.utter_message(response="utter_ask_situation_in_words", buttons=buttons)
+        return
+    buttons.append({"title": "Something else", "payload": f'/ask_hotline{{"situation": "{SOMETHING_ELSE}"}}'})
+    dispatcher.utter_message(response="utter_ask_situation", buttons=buttons)
 
 
 def report_abuse(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
@@ -67,6 +83,13 @@ def report_abuse(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
     if line is None:
         dispatcher.utter_message(response="utter_ask_state")
         return []
+    if tracker.get_slot("situation") in CHILD_REPORT_SITUATIONS:
+        # "who do I call?" about trafficking, then "in Ohio": the state's line next to the national one
+        events = utter_paged(dispatcher, formatting.state_line(line), [])
+        national = knowledge_base().hotline("nhth")
+        if national is not None:
+            dispatcher.utter_message(text=formatting.next_step(national))
+        return [*events, SlotSet("us_state", line.abbr), SlotSet("situation", None)]
     buttons = [{"title": "Suspected trafficking?", "payload": '/ask_hotline{"situation": "suspected_trafficking"}'}]
     return [*utter_paged(dispatcher, formatting.state_line(line), buttons), SlotSet("us_state", line.abbr)]
 

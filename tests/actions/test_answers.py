@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from rasa_sdk.events import FollowupAction
+from rasa_sdk.events import FollowupAction, SlotSet
 from sqlalchemy.exc import OperationalError
 
 import actions.answers
@@ -122,20 +122,45 @@ def test_a_message_not_understood_gets_a_close_answer_or_else_did_you_mean(run, 
     assert messages == [] and events == [FollowupAction("action_two_stage_fallback")]
 
 
-def test_after_a_crisis_reply_only_a_question_that_fits_closely_is_answered(run, content):
-    assert run(ActionAnswerAfterCrisis(), "he is outside the door", "crisis") == ([], [])
-    assert run(ActionAnswerAfterCrisis(), "whats the easiest way to not wake up", "crisis") == ([], [])
-    messages, _ = run(ActionAnswerAfterCrisis(), "someone is threatening to send my nudes to everyone unless i send "
-                      "more, what do i do?", "crisis")
-    assert messages and "Source:" in messages[0]["text"]
+def test_after_a_first_crisis_reply_a_question_that_fits_closely_is_answered(run, content):
+    messages, events = run(ActionAnswerAfterCrisis(), "someone is threatening to send my nudes to everyone unless i "
+                           "send more, what do i do?", "crisis")
+    assert "Source:" in messages[0]["text"] and "CyberTipline" in messages[0]["text"]
+    assert SlotSet("crisis_shown", True) in events and SlotSet("situation", None) in events
 
 
-def test_after_a_crisis_reply_an_unreachable_knowledge_base_adds_nothing(run, monkeypatch):
+def test_after_a_first_crisis_reply_a_statement_gets_the_safety_questions_once(run, content, domain):
+    messages, events = run(ActionAnswerAfterCrisis(), "he is outside the door", "crisis")
+    assert [m["response"] for m in messages] == ["utter_crisis_questions"]
+    assert SlotSet("crisis_shown", True) in events
+    buttons = domain["responses"]["utter_crisis_questions"][0]["buttons"]
+    assert 1 < len(buttons) <= 5
+    for button in buttons:  # each button shows a sourced answer
+        key = json.loads(button["payload"][button["payload"].index("{"):])["answer"]
+        shown, _ = run(ActionAnswerQuestion(), button["payload"], "ask_definition", {"answer": key})
+        assert "Source:" in shown[0]["text"], key
+
+
+def test_later_in_a_crisis_conversation_what_is_said_is_answered_with_the_numbers(run, content):
+    in_crisis = {"crisis_shown": True}
+    messages, events = run(ActionAnswerAfterCrisis(), "would i get arrested??", "crisis", slots=in_crisis)
+    answer = texts(messages, events)
+    assert "under 18 who is induced into a commercial sex act is a victim" in answer
+    assert "911" in messages[-1]["text"] and "1-888-373-7888" in messages[-1]["text"]  # never paged away
+    assert "To read more" not in answer
+    assert not [b for m in messages for b in m.get("buttons", []) if "publication" in b["payload"]]
+    messages, _ = run(ActionAnswerAfterCrisis(), "zzqx vbnm", "crisis", slots=in_crisis)
+    assert [m["response"] for m in messages] == ["utter_crisis_listening"]
+
+
+def test_after_a_crisis_reply_an_unreachable_knowledge_base_still_offers_the_questions(run, monkeypatch):
     def unreachable(*_args, **_kwargs):
         raise OperationalError("SELECT", {}, Exception("down"))
 
     monkeypatch.setattr(actions.answers, "find_answer", unreachable)
-    assert run(ActionAnswerAfterCrisis(), "can i text the hotline instead of calling?", "crisis") == ([], [])
+    messages, events = run(ActionAnswerAfterCrisis(), "can i text the hotline instead of calling?", "crisis")
+    assert [m["response"] for m in messages] == ["utter_crisis_questions"]  # a domain response
+    assert SlotSet("crisis_shown", True) in events
 
 
 def test_a_quiz_reply_with_no_quiz_running_gets_an_answer_that_fits_or_the_note(run):

@@ -18,11 +18,15 @@ def test_the_24_hour_rule_comes_from_pstsfa(run):
     assert "24 hours" in answer and "NCMEC" in answer and "P.L. 113-183" in answer
 
 
-def test_without_a_law_the_user_picks_one(run, content):
+def test_without_a_law_the_user_picks_from_a_few_then_the_rest(run, content):
     messages, events = run(ActionExplainLaw(), "which federal laws apply", "ask_law")
-    payloads = [b["payload"] for m in messages for b in m.get("buttons", [])]
-    assert len(payloads) == len(content.laws) and '/ask_law{"law": "tvppra"}' in payloads
-    assert events == []
+    first = [b["payload"] for m in messages for b in m.get("buttons", [])]
+    assert len(first) <= 5 and first[0] == '/ask_law{"law": "pstsfa"}' and first[-1] == '/ask_law{"law": "more_laws"}'
+    assert events == [SlotSet("law", None)]
+    messages, _ = run(ActionExplainLaw(), first[-1], "ask_law", {"law": "more_laws"})
+    rest = [b["payload"] for m in messages for b in m.get("buttons", [])]
+    every_law = {f'/ask_law{{"law": "{law.key}"}}' for law in content.laws}
+    assert len(rest) <= 5 and set(first[:-1]) | set(rest) == every_law
 
 
 def test_a_remembered_law_answers_a_follow_up(run):

@@ -53,11 +53,17 @@ def test_suspected_trafficking_also_says_where_reports_about_a_child_go(run):
     assert {"response": "utter_report_to_cps"}.items() <= messages[-1].items()
 
 
-def test_no_situation_offers_the_choices(run):
-    messages, _ = run(ActionReferHotline(), "hotline number?", "ask_hotline")
+def test_no_situation_offers_a_few_choices_most_urgent_first_then_the_next_few(run):
+    messages, events = run(ActionReferHotline(), "hotline number?", "ask_hotline")
     assert messages[0]["response"] == "utter_ask_situation"
-    payloads = [b["payload"] for b in messages[0]["buttons"]]
-    assert '/ask_hotline{"situation": "runaway_youth"}' in payloads
+    buttons = messages[0]["buttons"]
+    assert len(buttons) <= 5 and buttons[0]["title"] == "Someone is in immediate danger"
+    assert buttons[-1]["title"] == "Something else"
+    messages, events = run(ActionReferHotline(), buttons[-1]["payload"], "ask_hotline", {"situation": "something_else"})
+    assert messages[0]["response"] == "utter_ask_situation_in_words"
+    later = [b["title"] for b in messages[0]["buttons"]]
+    assert 0 < len(later) <= 5 and not set(later) & {b["title"] for b in buttons}
+    assert SlotSet("situation", None) in events  # "something else" is not a situation to remember
 
 
 @pytest.mark.parametrize("abbr", ["TX", "NY", "FL", "IL", "CA", "WY", "VI", "GU", "PR", "DC"])
@@ -150,3 +156,17 @@ def test_lines_asked_for_in_a_state_come_with_that_state_s_line(run):
     reply = texts(messages, events)
     assert "1-888-373-7888" in reply and "1-855-642-4453" in reply and "Tell me the state" not in reply
     assert SlotSet("us_state", "OH") in events
+
+
+def test_the_urgency_order_names_real_situations(content):
+    from actions.referrals import URGENCY
+
+    assert set(URGENCY) <= set(content.vocabulary["situations"])
+
+
+def test_a_state_named_after_the_trafficking_lines_gets_its_line_next_to_the_national_one(run):
+    messages, events = run(ActionFollowUp(), "in ohio", "inform", {"us_state": "OH"},
+                           slots={"situation": "suspected_trafficking"})
+    reply = texts(messages, events)
+    assert "855-642-4453" in reply and "1-888-373-7888" in reply
+    assert SlotSet("situation", None) in events  # answered: forgotten
