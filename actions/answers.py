@@ -202,10 +202,16 @@ class ActionAnswerQuestion(Action):
         return []
 
 
+# What a message the engine has no close answer for gets, by intent; Rasa's two-stage fallback ("Did
+# you mean ...?", actions/fallback.py) for those not named.
+OTHERWISE = {"quiz_answer": "utter_no_quiz_running", "quiz_control": "utter_no_quiz_running",
+             "out_of_scope": "utter_out_of_scope"}
+
+
 class ActionAnswerUnclear(Action):
-    """A message the classifier was unsure of, or a quiz reply with no quiz running: the answer that
-    fits it closely, or else what the rules gave before the engine (Rasa's two-stage fallback, "Did
-    you mean ...?" in actions/fallback.py; the note that no quiz is running)."""
+    """A message the classifier was unsure of, one it thought out of scope ("my bf is 19 im 15 is that
+    trafficking"), or a quiz reply with no quiz running: the answer that fits it closely, or else what
+    the rules gave before the engine (OTHERWISE)."""
 
     def name(self) -> str:
         return "action_answer_unclear"
@@ -215,8 +221,9 @@ class ActionAnswerUnclear(Action):
         found = find_answer(tracker, floor=SURE)
         if found.answer is not None:
             return show_answer(dispatcher, tracker, found.answer)
-        if latest_intent(tracker) in ("quiz_answer", "quiz_control"):
-            dispatcher.utter_message(response="utter_no_quiz_running")
+        otherwise = OTHERWISE.get(latest_intent(tracker) or "")
+        if otherwise is not None:
+            dispatcher.utter_message(response=otherwise)
             return []
         return [FollowupAction("action_two_stage_fallback")]
 

@@ -168,3 +168,11 @@ def test_a_quiz_reply_with_no_quiz_running_gets_an_answer_that_fits_or_the_note(
     assert [m["response"] for m in messages] == ["utter_no_quiz_running"]
     messages, _ = run(ActionAnswerUnclear(), "pstsfa age 26 option", "quiz_answer")
     assert "26" in messages[0]["text"] and "Source:" in messages[0]["text"]
+
+
+def test_out_of_scope_gets_an_answer_that_fits_or_the_out_of_scope_reply(run):
+    messages, _ = run(ActionAnswerUnclear(), "what's the weather tomorrow", "out_of_scope")
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+    messages, events = run(ActionAnswerUnclear(), "my bf is 19 and im 15, can a boyfriend be a trafficker?",
+                           "out_of_scope")
+    assert "Source:" in texts(messages, events)
