@@ -67,6 +67,10 @@ ASKING_WORDS = {
     "apply", "relevant", "cover", "list", "main", "important", "require", "requirement", "get", "find", "send",
     "where", "file", "make", "somebody", "someone", "anyone", "talk", "hotlines", "lines", "numbers", "right",
 }
+# Words that only acknowledge ("ok", "yes", "thanks"): a message of nothing else asks for no answer,
+# though a phrasing somewhere says "is it okay to..." or "yes".
+ACKNOWLEDGING = {"ok", "okay", "yes", "yeah", "yep", "yup", "sure", "thanks", "thank", "nvm", "cool", "alright",
+                 "fine", "nope", "kk", "hmm", "idk", "maybe", "right", "got", "it", "see", "oh", "well"}
 # A message asks something when it has a question mark, a question word, or a verb before its
 # subject ("is that trafficking", "can i text"), or ends in "right": "he's outside" asks nothing.
 ASKS = re.compile(r"\?|\b(what|how|why|where|who|which|whats|hows)\b|"
@@ -105,6 +109,8 @@ def find_answer(tracker: Tracker, floor: float | None = None) -> Found:
     if question.startswith("/"):  # a button ("Signs of trafficking"): the topic's general answer
         general = next(iter(kb.answers(*topics[:1])), None)
         return Found(answer=general) if general is not None else Found()
+    if not set(content_lemmas(analyse(question))) - lemmas_of(ACKNOWLEDGING):
+        return Found()
     return settle(kb.rank_answers(question, topics, latest_entities(tracker, "topic")), floor)
 
 
@@ -119,12 +125,16 @@ def message_asks_more(tracker: Tracker) -> bool:
     for start, end in reversed(spans):
         text = text[:start] + " " + text[end:]
     named = " ".join(str(e.get("value", "")).replace("_", " ") for e in tracker.latest_message.get("entities", []))
-    return bool(set(content_lemmas(analyse(text))) - asking_lemmas() - set(content_lemmas(analyse(named))))
+    return bool(set(content_lemmas(analyse(text))) - lemmas_of(ASKING_WORDS) - set(content_lemmas(analyse(named))))
 
 
-@lru_cache(maxsize=1)
-def asking_lemmas() -> frozenset[str]:
-    return frozenset(content_lemmas(analyse(" ".join(sorted(ASKING_WORDS)))))
+def lemmas_of(words: set[str]) -> frozenset[str]:
+    return _lemmas_of(" ".join(sorted(words)))
+
+
+@lru_cache(maxsize=4)
+def _lemmas_of(text: str) -> frozenset[str]:
+    return frozenset(content_lemmas(analyse(text)))
 
 
 def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, own_reply_answers: bool = True
@@ -221,6 +231,9 @@ class ActionAnswerUnclear(Action):
         found = find_answer(tracker, floor=SURE)
         if found.answer is not None:
             return show_answer(dispatcher, tracker, found.answer)
+        if in_safety_mode(tracker):  # after a crisis reply: listen, never "did you mean" or a quiz note
+            dispatcher.utter_message(response="utter_crisis_listening")
+            return []
         otherwise = OTHERWISE.get(latest_intent(tracker) or "")
         if otherwise is not None:
             dispatcher.utter_message(response=otherwise)

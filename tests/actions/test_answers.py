@@ -176,3 +176,8 @@ def test_out_of_scope_gets_an_answer_that_fits_or_the_out_of_scope_reply(run):
     messages, events = run(ActionAnswerUnclear(), "my bf is 19 and im 15, can a boyfriend be a trafficker?",
                            "out_of_scope")
     assert "Source:" in texts(messages, events)
+
+
+def test_after_a_crisis_reply_a_message_not_understood_is_listened_to(run):
+    messages, _ = run(ActionAnswerUnclear(), "ok", "nlu_fallback", slots={"crisis_shown": True})
+    assert [m["response"] for m in messages] == ["utter_crisis_listening"]
