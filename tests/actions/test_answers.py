@@ -143,10 +143,13 @@ def test_after_a_first_crisis_reply_a_statement_gets_the_safety_questions_once(r
 
 def test_later_in_a_crisis_conversation_what_is_said_is_answered_with_the_numbers(run, content):
     in_crisis = {"crisis_shown": True}
-    messages, events = run(ActionAnswerAfterCrisis(), "would i get arrested??", "crisis", slots=in_crisis)
+    messages, events = run(ActionAnswerQuestion(), "would i get arrested??", "ask_definition", slots=in_crisis)
     answer = texts(messages, events)
     assert "under 18 who is induced into a commercial sex act is a victim" in answer
     assert "911" in messages[-1]["text"] and "1-888-373-7888" in messages[-1]["text"]  # never paged away
+    # after the crisis reply's short line, which gives the numbers, the answer does not repeat them
+    messages, events = run(ActionAnswerAfterCrisis(), "would i get arrested??", "crisis", slots=in_crisis)
+    assert "under 18 who is induced" in texts(messages, events) and "1-888-373-7888" not in texts(messages, events)
     assert "To read more" not in answer
     assert not [b for m in messages for b in m.get("buttons", []) if "publication" in b["payload"]]
     messages, _ = run(ActionAnswerAfterCrisis(), "zzqx vbnm", "crisis", slots=in_crisis)

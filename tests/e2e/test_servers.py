@@ -189,6 +189,32 @@ def test_someone_made_to_work_gets_the_crisis_answer_with_the_hotline_s_labor_he
     assert "911" in reply and "1-888-373-7888" in reply and "labor trafficking too" in reply
 
 
+def test_a_crisis_conversation_goes_on_and_never_repeats_the_crisis_block(servers):
+    """Issue 21's teen: the crisis reply once, then her questions answered, the numbers in every reply."""
+    sender = "teen-in-crisis"
+    first = servers.reply("my bf has me go on dates w older guys n they give him money", sender)
+    assert "911" in first and "1-888-373-7888" in first and "not your fault" in first
+    follow_ups = ["he says i owe him for my phone", "would i get arrested??",
+                  "can i just text someone instead of calling, my mom checks my phone n he does too",
+                  "does he count as a trafficker if hes only 19"]
+    replies = [servers.reply(text, sender) for text in follow_ups]
+    for text, reply in zip(follow_ups, replies):
+        assert "911" in reply and "1-888-373-7888" in reply, text  # the numbers stay one tap away
+        assert "not your fault" not in reply and "confidential and not the police" not in reply, text
+    assert len(set(replies)) == len(replies)  # never the same block twice
+    assert "victim" in replies[1]  # "would i get arrested??": minors in commercial sex are victims
+    assert "Publications" not in "".join(replies) and "quiz" not in "".join(replies).lower()
+    ok = servers.reply("ok", sender)
+    assert "Take care." not in ok and "Did you mean" not in ok
+
+
+def test_a_new_danger_in_a_crisis_conversation_gets_the_full_crisis_reply_again(servers):
+    sender = "teen-new-danger"
+    servers.reply("he took my passport and says i cant leave", sender)
+    reply = servers.reply("now he says he will post my nudes if i dont send more", sender)
+    assert "CyberTipline" in reply and "911" in reply
+
+
 def test_the_http_api_needs_the_token(servers):
     assert requests.get(f"{servers.url}/status", timeout=10).status_code == 401
     assert requests.get(f"{servers.url}/status", params={"token": "wrong"}, timeout=10).status_code == 401
