@@ -15,6 +15,8 @@ from actions.slots import latest_entity
 
 # Situations where a caller should also know that reports about a child go to CPS or the police.
 CHILD_REPORT_SITUATIONS = {"suspected_trafficking", "abuse_support"}
+# After these, "who do I call?" is about suspected trafficking: the conversation was about it.
+TALKED_ABOUT_TRAFFICKING = {"action_answer_question", "action_answer_after_crisis"}
 # Asking back which situation: a few at a time, most urgent first, then "Something else" for the next
 # few; situations not named here come after them, by label.
 OFFERED = 4
@@ -31,7 +33,7 @@ class ActionReferHotline(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         kb = knowledge_base()
         situation = latest_entity(tracker, "situation") or tracker.get_slot("situation")
-        if not situation and any(e.get("name") == "action_answer_question" for e in tracker.events):
+        if not situation and any(e.get("name") in TALKED_ABOUT_TRAFFICKING for e in tracker.events):
             situation = "suspected_trafficking"  # "and who do I call?" after talking about signs, risk...
         if situation == "report_child_abuse":
             return report_abuse(dispatcher, tracker)  # "who do I call to report abuse?": the state's line

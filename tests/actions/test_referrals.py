@@ -170,3 +170,15 @@ def test_a_state_named_after_the_trafficking_lines_gets_its_line_next_to_the_nat
     reply = texts(messages, events)
     assert "855-642-4453" in reply and "1-888-373-7888" in reply
     assert SlotSet("situation", None) in events  # answered: forgotten
+
+
+def test_who_do_i_call_after_a_crisis_reply_gets_the_trafficking_lines_not_a_list(domain):
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    message = {"text": "who do i call", "intent": {"name": "ask_hotline", "confidence": 1.0}, "entities": []}
+    events = [{"event": "action", "name": "utter_crisis"}, {"event": "action", "name": "action_answer_after_crisis"}]
+    dispatcher = CollectingDispatcher()
+    ActionReferHotline().run(dispatcher, Tracker("t", {}, message, events, False, None, {}, "action_listen"), domain)
+    reply = texts(dispatcher.messages)
+    assert "1-888-373-7888" in reply and "Which of these fits best" not in reply
