@@ -56,6 +56,7 @@ AFTER_CRISIS_FOLLOW_UP = SURE  # later messages in the crisis conversation are a
 # say, questions or not ("he says i owe him for my phone"), when an answer fits closely
 CLOSE = 0.03  # a runner-up within this much of the best score is as likely to be meant
 CHOICES = 3  # at most this many answers offered when asking back
+LAST_ANSWER = "last_answer"  # slot: the answer shown last (domain.yml)
 CRISIS_SHOWN = "crisis_shown"  # slot: the crisis reply was given in this conversation (domain.yml)
 SAFETY_LINES = ("emergency_911", "nhth")  # the next step of every answer after a crisis reply
 # Words that only ask for a line, a law or a number: a message with nothing else beyond its entities
@@ -84,11 +85,14 @@ class Found:
 
     answer: Answer | None = None
     choices: Sequence[Answer] = ()
+    repeated: bool = False  # the best answer is the one shown last: `choices` are the next best
 
 
-def settle(ranked: Sequence[Ranked], floor: float | None = None) -> Found:
+def settle(ranked: Sequence[Ranked], floor: float | None = None, shown_last: str | None = None) -> Found:
     if not ranked or ranked[0].fit < (MATCHES if floor is None else floor):
         return Found()
+    if ranked[0].answer.key == shown_last:  # never the same block twice: the next best, to choose from
+        return Found(choices=[r.answer for r in ranked[1:CHOICES + 1] if r.fit >= MATCHES], repeated=True)
     close = [r.answer for r in ranked[:CHOICES] if ranked[0].score - r.score <= CLOSE]
     return Found(choices=close) if len(close) > 1 else Found(answer=ranked[0].answer)
 
@@ -111,7 +115,8 @@ def find_answer(tracker: Tracker, floor: float | None = None) -> Found:
         return Found(answer=general) if general is not None else Found()
     if not set(content_lemmas(analyse(question))) - lemmas_of(ACKNOWLEDGING):
         return Found()
-    return settle(kb.rank_answers(question, topics, latest_entities(tracker, "topic")), floor)
+    return settle(kb.rank_answers(question, topics, latest_entities(tracker, "topic")), floor,
+                  tracker.get_slot(LAST_ANSWER))
 
 
 def message_asks_more(tracker: Tracker) -> bool:
@@ -145,11 +150,15 @@ def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, own_repl
     lines, a state's line), an answer must fit very closely to take its place."""
     if named_answer(tracker) is None and not message_asks_more(tracker):
         return None
-    found = find_answer(tracker, floor=OWN_REPLY_SURE if own_reply_answers else SURE)
+    return reply_with(dispatcher, tracker, find_answer(tracker, floor=OWN_REPLY_SURE if own_reply_answers else SURE))
+
+
+def reply_with(dispatcher: CollectingDispatcher, tracker: Tracker, found: Found) -> List[EventType] | None:
+    """Show what the ranking settled: the answer, or the choices to ask about; None for nothing."""
     if found.answer is not None:
         return show_answer(dispatcher, tracker, found.answer)
-    if found.choices:
-        ask_which(dispatcher, tracker, found.choices)
+    if found.choices or found.repeated:
+        ask_which(dispatcher, tracker, found)
         return []
     return None
 
@@ -184,18 +193,21 @@ def show_answer(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answ
         dispatcher.utter_message(text="\n".join(formatting.next_step(h) for h in numbers))
     # Remember what we talk about, for "do you have a publication on that?"
     talked_about = answer.subtopics[0] if answer.subtopics else answer.topic
-    return [*events, SlotSet("topic", talked_about)]
+    return [*events, SlotSet("topic", talked_about), SlotSet(LAST_ANSWER, answer.key)]
 
 
-def ask_which(dispatcher: CollectingDispatcher, tracker: Tracker, choices: Sequence[Answer]) -> None:
+def ask_which(dispatcher: CollectingDispatcher, tracker: Tracker, found: Found) -> None:
     # A button sends its answer's key with an intent whose action shows a named answer (never
     # "crisis", which would send the crisis reply again).
     intent = latest_intent(tracker) or ""
     intent = intent if intent in INTENT_TOPICS and intent != "crisis" else "ask_definition"
+    if found.repeated:
+        text = ("That is the answer just above. Is your question one of these instead?" if found.choices else
+                "That is the answer just above. Could you ask it another way, or tell me more?")
+    else:
+        text = "I have more than one answer that could fit. Which is closest to your question?"
     dispatcher.utter_message(
-        text="I have more than one answer that could fit. Which is closest to your question?",
-        buttons=[{"title": a.title, "payload": f'/{intent}{{"answer": "{a.key}"}}'} for a in choices],
-    )
+        text=text, buttons=[{"title": a.title, "payload": f'/{intent}{{"answer": "{a.key}"}}'} for a in found.choices])
 
 
 class ActionAnswerQuestion(Action):
@@ -204,12 +216,9 @@ class ActionAnswerQuestion(Action):
 
     @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        found = find_answer(tracker)
-        if found.answer is not None:
-            return show_answer(dispatcher, tracker, found.answer)
-        if found.choices:
-            ask_which(dispatcher, tracker, found.choices)
-            return []
+        replied = reply_with(dispatcher, tracker, find_answer(tracker))
+        if replied is not None:
+            return replied
         dispatcher.utter_message(response="utter_no_answer")
         return []
 
@@ -230,9 +239,9 @@ class ActionAnswerUnclear(Action):
 
     @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        found = find_answer(tracker, floor=SURE)
-        if found.answer is not None:
-            return show_answer(dispatcher, tracker, found.answer)
+        replied = reply_with(dispatcher, tracker, find_answer(tracker, floor=SURE))
+        if replied is not None:
+            return replied
         if in_safety_mode(tracker):  # after a crisis reply: listen, never "did you mean" or a quiz note
             dispatcher.utter_message(response="utter_crisis_listening")
             return []

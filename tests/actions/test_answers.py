@@ -184,3 +184,15 @@ def test_out_of_scope_gets_an_answer_that_fits_or_the_out_of_scope_reply(run):
 def test_after_a_crisis_reply_a_message_not_understood_is_listened_to(run):
     messages, _ = run(ActionAnswerUnclear(), "ok", "nlu_fallback", slots={"crisis_shown": True})
     assert [m["response"] for m in messages] == ["utter_crisis_listening"]
+
+
+def test_a_question_whose_answer_was_just_shown_gets_the_next_best_to_choose_from(run):
+    question = "what does survival sex mean"
+    messages, events = run(ActionAnswerQuestion(), question, "ask_definition")
+    shown = next(e["value"] for e in events if e.get("name") == "last_answer")
+    messages, events = run(ActionAnswerQuestion(), question, "ask_definition", slots={"last_answer": shown})
+    assert messages[0]["text"].startswith("That is the answer just above")
+    assert messages[0]["buttons"] and shown not in str(messages[0]["buttons"])
+    messages, _ = run(ActionAnswerQuestion(), "/ask_definition", "ask_definition", {"answer": shown},
+                      slots={"last_answer": shown})
+    assert "Source:" in messages[0]["text"]  # a button asks for it again on purpose
