@@ -155,7 +155,10 @@ def option(letter: str, text: str) -> str:
     return f"{letter}) {text}"
 
 
+def options(item: Scenario, order: Sequence[int]) -> str:
+    """A question's options lettered in the order shown (`order`: indexes into its options)."""
+    return "\n".join(option(letter, item.options[i]) for letter, i in zip("abcd", order, strict=False))
+
+
 def scenario(item: Scenario, number: int, total: int, order: Sequence[int]) -> str:
-    """The question with its options lettered in the order shown (`order`: indexes into its options)."""
-    options = "\n".join(option(letter, item.options[i]) for letter, i in zip("abcd", order, strict=False))
-    return f"Question {number} of {total} ({item.difficulty}):\n{item.question}\n{options}"
+    return f"Question {number} of {total} ({item.difficulty}):\n{item.question}\n{options(item, order)}"
