@@ -1,4 +1,4 @@
-"""Reading a typed quiz reply: a command (skip, repeat, stop) or one of the options.
+"""Reading a typed quiz reply: a command (skip, repeat, stop, a new quiz, another topic) or one of the options.
 
 People answer "b", "B)", "(b)", "option b", "I think it's b", "2", "the second one", "last",
 or with the option's own words; a button sends the bare letter. Anything that does not point
@@ -22,20 +22,40 @@ FILLER = {
 }
 COMMANDS = {
     "stop": ("stop", "quit", "end", "exit", "cancel", "enough", "done", "finish", "no more", "that's enough",
-             "i'm done", "im done", "stop the quiz", "end the quiz", "leave the quiz", "no thanks", "no"),
+             "i'm done", "im done", "stop the quiz", "end the quiz", "leave the quiz", "no thanks", "no", "end quiz",
+             "nvm", "never mind", "nevermind", "pause", "i have to go", "i gotta go", "gotta go", "bye", "not now"),
     "skip": ("skip", "pass", "next", "next one", "next question", "skip it", "skip this one", "i don't know",
              "i dont know", "dont know", "don't know", "no idea", "not sure", "idk", "move on"),
     "repeat": ("repeat", "again", "say again", "say it again", "repeat that", "repeat the question",
                "what was the question", "show the question again", "come again", "once more"),
+    "new": ("new quiz", "another quiz", "restart", "start again", "quiz me"),
+    "topic": ("change topic", "new topic", "another topic", "different topic", "other topic"),
 }
 _COMMAND_WORDS = {"stop", "quit", "skip", "repeat", "pass", "exit", "cancel"}
+# In a quiz, these end it or start another wherever they are in a reply that names no option ("ok stop,
+# i gotta run to a meeting", "quiz me on laws again"; but "Stop, Observe, Ask, Respond." is an option).
+# Not in a drill, whose answers are sentences ("they need to go to a safe place"). A new quiz or topic
+# wins over stop: it ends this quiz too.
+ANYWHERE = {
+    "new": ("new quiz", "another quiz", "different quiz", "restart", "start again", "start over", "quiz me",
+            "quiz on"),
+    "topic": ("change topic", "change the topic", "new topic", "another topic", "different topic", "other topic",
+              "switch topic", "something else"),
+    "stop": ("stop", "quit", "end quiz", "end the quiz", "exit", "cancel", "pause", "nvm", "never mind",
+             "nevermind", "have to go", "gotta go", "got to go", "need to go", "have to run", "gotta run",
+             "got to run", "need to run", "im done", "that's enough", "no more", "bye", "goodbye"),
+}
+
+
+def _phrase(text: str) -> str:
+    return " ".join(_words(text))
 
 
 def command(text: str) -> str | None:
-    """skip, repeat or stop, when that is all the message says."""
-    said = " ".join(_words(text))
+    """skip, repeat, stop, new (quiz) or topic (change), when that is all the message says."""
+    said = _phrase(text)
     for name, phrases in COMMANDS.items():
-        if said in {" ".join(_words(p)) for p in phrases}:
+        if said in {_phrase(p) for p in phrases}:
             return name
     words = set(_words(text))
     # "please skip this", "can we stop the quiz now": a command word among filler
@@ -44,6 +64,15 @@ def command(text: str) -> str | None:
         word = found[0]
         return {"quit": "stop", "exit": "stop", "cancel": "stop", "pass": "skip"}.get(word, word)
     return None
+
+
+def quiz_command(text: str) -> str | None:
+    """A command, said alone or anywhere in a quiz reply that names no option (ANYWHERE)."""
+    said = f" {_phrase(text)} "
+    for name, phrases in ANYWHERE.items():
+        if any(f" {_phrase(p)} " in said for p in phrases):
+            return name
+    return command(text)
 
 
 def letter_pointed_at(text: str) -> str | None:
@@ -79,16 +108,17 @@ def choice(text: str, options: Sequence[str]) -> int | None:
 
 def _by_words(text: str, options: Sequence[str]) -> int | None:
     """The option sharing the most meaningful words with the reply, when one clearly does."""
-    said = " ".join(_words(text))
+    said = _phrase(text)
     for index, option in enumerate(options):
-        if said and said == " ".join(_words(option)):
+        if said and said == _phrase(option):
             return index
     reply = set(content_lemmas(analyse(text)))
     if not reply:
         return None
     scores = [len(reply & set(content_lemmas(analyse(option)))) for option in options]
     best = max(scores)
-    # most of what they typed must be in the option, and no other option may match as well
-    if best == 0 or scores.count(best) > 1 or best < max(1, len(reply) // 2):
+    # Two words or more of the option and hardly anything else, and no other option as close: one
+    # shared word ("quiz me on laws": "laws") names no option.
+    if best < 2 or scores.count(best) > 1 or 3 * best < 2 * len(reply):
         return None
     return scores.index(best)

@@ -111,7 +111,8 @@ class ValidateDrillForm(FormValidationAction):
         index = state.get("index", 0)
         text = str(value or "")
         said = choice.command(text)
-        if said == "stop" or index >= len(questions):
+        # "quiz me", "new topic": the drill ends, and its last reply offers a quiz and more questions
+        if said in ("stop", "new", "topic") or index >= len(questions):
             return {"drill_answer": FINISHED}
         if state.get("answered"):  # after a model answer, anything but "stop" means the next question
             state.update(index=index + 1, answered=False)

@@ -4,21 +4,40 @@ Plain text only (no markdown): the same reply goes to the web widget, SMS and me
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable, Sequence
 
 from knowledge.schema import Answer, Hotline, Law, Publication, Scenario, StateReportingLine
 
 SCREEN = 600  # characters: about one phone screen
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])")  # not inside "P.L. 117-348"
 
 
 def split_for_screen(text: str, limit: int = SCREEN) -> tuple[str, str]:
-    """The first screenful of `text` (whole lines) and the rest ("" when it all fits)."""
+    """The first screenful of `text` and the rest ("" when it all fits): whole lines, then of a paragraph
+    too long for the room left, the sentences that fit (a long law's name must not leave its summary for
+    the next screen). A heading ("What it means for child welfare:", "To read more:") goes with what it
+    introduces, never last on a screen."""
     if len(text) <= limit:
         return text, ""
     lines = text.split("\n")
     first: list[str] = []
-    while lines and (not first or len("\n".join([*first, lines[0]])) <= limit):
+
+    def fits(line: str) -> bool:
+        return len("\n".join([*first, line])) <= limit
+
+    while lines and (not first or fits(lines[0])):
         first.append(lines.pop(0))
+    if lines and not lines[0].startswith("- "):  # a list item stays whole
+        sentences = SENTENCE_END.split(lines[0])
+        taken: list[str] = []
+        while len(sentences) > 1 and fits(" ".join([*taken, sentences[0]])):
+            taken.append(sentences.pop(0))
+        if taken:
+            first.append(" ".join(taken))
+            lines[0] = " ".join(sentences)
+    while lines and len(first) > 1 and first[-1].endswith(":"):
+        lines.insert(0, first.pop())
     return "\n".join(first), "\n".join(lines)
 
 
@@ -108,11 +127,14 @@ def confidence_caveat(line: StateReportingLine) -> str | None:
 
 
 def law(item: Law) -> str:
+    """The law, what it does, its duties for child welfare and its source (kept on the first screen by
+    utter_paged); a summary page that is the source page is not named twice."""
     label = _join([item.short_name, item.citation, item.date], ", ")
     requirements = "\n".join(f"- {r}" for r in item.requirements)
     return _join(
         [f"{item.name} ({label})", item.summary, f"What it means for child welfare:\n{requirements}",
-         f"Read more: {item.summary_url}", source(None, item.source_url, item.last_verified)],
+         f"Read more: {item.summary_url}" if item.summary_url != item.source_url else None,
+         source(None, item.source_url, item.last_verified)],
         "\n",
     )
 
@@ -160,7 +182,10 @@ def option(letter: str, text: str) -> str:
     return f"{letter}) {text}"
 
 
+def options(item: Scenario, order: Sequence[int]) -> str:
+    """A question's options lettered in the order shown (`order`: indexes into its options)."""
+    return "\n".join(option(letter, item.options[i]) for letter, i in zip("abcd", order, strict=False))
+
+
 def scenario(item: Scenario, number: int, total: int, order: Sequence[int]) -> str:
-    """The question with its options lettered in the order shown (`order`: indexes into its options)."""
-    options = "\n".join(option(letter, item.options[i]) for letter, i in zip("abcd", order, strict=False))
-    return f"Question {number} of {total} ({item.difficulty}):\n{item.question}\n{options}"
+    return f"Question {number} of {total} ({item.difficulty}):\n{item.question}\n{options(item, order)}"

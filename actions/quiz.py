@@ -1,9 +1,11 @@
 """Staff training quiz: scenario questions from the knowledge base, feedback with the source, a score.
 
 The quiz runs as a form (quiz_form) whose one slot, quiz_answer, takes every message but a crisis
-one; validate_quiz_form reads the reply (choice.py), gives feedback and moves on. Where the quiz
-stands is kept in the `quiz` slot: the question keys, the order each question's options are shown
-in, the current index, right, missed and skipped keys.
+one; validate_quiz_form reads the reply (choice.py): a command (stop, skip, repeat, a new quiz or
+topic) or an answer, which gets feedback and the next question; anything else gets the options again.
+Where the quiz stands is kept in the `quiz` slot: the question keys, the order each question's options
+are shown in, the current index, right, missed and skipped keys, whether the question is asked again
+briefly (`brief`) and whether the trainee asked for another topic (`choose_topic`).
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ CONTROL_BUTTONS = [{"title": "Skip", "payload": "skip"}, {"title": "Repeat", "pa
                    {"title": "Stop", "payload": "stop"}]
 AFTER_BUTTONS = [{"title": "Another quiz", "payload": "/start_quiz"},
                  {"title": "Open questions on laws", "payload": '/start_drill{"topic": "laws"}'}]
+TOPIC_CHOICES = ("signs", "risk_factors", "laws", "reporting")  # topics with the most questions, plus a mixed quiz
 
 
 def seeded_random() -> random.Random:
@@ -100,6 +103,33 @@ def option_orders(questions: Sequence[Scenario], rng: random.Random) -> list[lis
 def new_quiz(questions: Sequence[Scenario], topic: str | None, rng: random.Random) -> Dict[str, Any]:
     return {"questions": [q.key for q in questions], "orders": option_orders(questions, rng), "index": 0,
             "right": [], "missed": [], "skipped": [], "topic": topic}
+
+
+def start(dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[str, Any]:
+    """Introduce a quiz on what the latest message asks to practise (a mixed one when nothing, or
+    nothing we have questions on), and return its state."""
+    label, wanted = focus(tracker)
+    scenarios = knowledge_base().scenarios()
+    matching = [s for s in scenarios if wanted(s)]
+    if not matching:
+        dispatcher.utter_message(text=f"I have no practice questions on {label} yet, so here is a mixed quiz.")
+        label, matching = None, scenarios
+    rng = seeded_random()
+    questions = select_questions(matching, rng)
+    about = f" on {label}" if label else ""
+    dispatcher.utter_message(
+        text=f"Let's practise{about}: {len(questions)} questions, mixed difficulty. I'm a bot, and this is "
+             "just practice. Reply with a letter, a number or the option's words. Say skip, repeat, stop or "
+             "new quiz at any time."
+    )
+    return new_quiz(questions, label, rng)
+
+
+def topic_buttons() -> List[Dict[str, str]]:
+    kb = knowledge_base()
+    labels = [(key, kb.label("topics", key)) for key in TOPIC_CHOICES]
+    return [*({"title": label, "payload": f'/start_quiz{{"topic": "{key}"}}'} for key, label in labels if label),
+            {"title": "A mixed quiz", "payload": "/start_quiz"}]
 
 
 def current_question(quiz: Dict[str, Any]) -> Scenario | None:
@@ -171,25 +201,12 @@ class ActionStartQuiz(Action):
 
     @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        label, wanted = focus(tracker)
-        scenarios = knowledge_base().scenarios()
-        matching = [s for s in scenarios if wanted(s)]
-        if not matching:
-            dispatcher.utter_message(text=f"I have no practice questions on {label} yet, so here is a mixed quiz.")
-            label, matching = None, scenarios
-        rng = seeded_random()
-        questions = select_questions(matching, rng)
-        about = f" on {label}" if label else ""
-        dispatcher.utter_message(
-            text=f"Let's practise{about}: {len(questions)} questions, mixed difficulty. I'm a bot, and this is "
-                 "just practice. Reply with a letter, a number or the option's words. Say skip, repeat or "
-                 "stop at any time."
-        )
-        return [SlotSet("quiz", new_quiz(questions, label, rng)), SlotSet("quiz_answer", None)]
+        return [SlotSet("quiz", start(dispatcher, tracker)), SlotSet("quiz_answer", None)]
 
 
 class ActionAskQuizAnswer(Action):
-    """The form's question: the current scenario with its options, in the quiz's order for it."""
+    """The form's question: the current scenario with its options, in the quiz's order for it; after a
+    reply that named no option, the options only."""
 
     def name(self) -> str:
         return "action_ask_quiz_answer"
@@ -202,10 +219,14 @@ class ActionAskQuizAnswer(Action):
             dispatcher.utter_message(text="Say \"quiz me\" to start a quiz.")
             return []
         letters = "abcd"[: len(item.options)]
+        order = shown_order(quiz, item)
+        if quiz.get("brief"):
+            text = (f"Which one do you mean? Reply with {', '.join(letters[:-1])} or {letters[-1]}, or say skip, "
+                    f"repeat, stop or new quiz.\n{formatting.options(item, order)}")
+        else:
+            text = formatting.scenario(item, quiz.get("index", 0) + 1, len(quiz["questions"]), order)
         dispatcher.utter_message(
-            text=formatting.scenario(item, quiz.get("index", 0) + 1, len(quiz["questions"]),
-                                     shown_order(quiz, item)),
-            buttons=[*({"title": letter, "payload": letter} for letter in letters), *CONTROL_BUTTONS],
+            text=text, buttons=[*({"title": letter, "payload": letter} for letter in letters), *CONTROL_BUTTONS],
         )
         return []
 
@@ -227,28 +248,30 @@ class ValidateQuizForm(FormValidationAction):
             return {"quiz_answer": FINISHED}
         index = quiz.get("index", 0)
         text = str(value or "")
-        said = choice.command(text)
+        order = shown_order(quiz, item)
+        shown = choice.choice(text, [item.options[i] for i in order])
+        # An option typed out is an answer ("Stop, Observe, Ask, Respond."); else a command said anywhere:
+        # "quiz me on laws again" names no option, since one shared word ("laws") is not enough.
+        said = None if shown is not None else choice.quiz_command(text)
+        if said in ("new", "topic"):
+            if said == "new" or focus(tracker)[0]:  # "new topic: hotlines" names one
+                return {"quiz_answer": None, "quiz": start(dispatcher, tracker)}  # the form asks its first question
+            return {"quiz_answer": FINISHED, "quiz": {**quiz, "choose_topic": True}}
         if said == "stop":
             return {"quiz_answer": FINISHED, "quiz": quiz}
         if said == "repeat":
-            return {"quiz_answer": None}  # the form asks the same question again
-        order = shown_order(quiz, item)
-        shown = None if said == "skip" else choice.choice(text, [item.options[i] for i in order])
+            return {"quiz_answer": None, "quiz": {**quiz, "brief": False}}  # the form asks the same question again
         picked = None if shown is None else order[shown]  # the option's index as written in the content
         if said is None and picked is None:
-            letters = "abcd"[: len(item.options)]
             letter = choice.letter_pointed_at(text)
-            hint = f"There are only {len(item.options)} options. " if letter and letter not in letters else ""
-            # the form then shows the question again, with its buttons
-            dispatcher.utter_message(
-                text=f"{hint}I didn't catch which option you mean. Reply with {', '.join(letters[:-1])} or "
-                     f"{letters[-1]}, or the option's words; or say skip, repeat or stop."
-            )
-            return {"quiz_answer": None, "quiz": quiz}
+            if letter and letter not in "abcd"[: len(item.options)]:
+                dispatcher.utter_message(text=f"There are only {len(item.options)} options.")
+            # the form then asks again, with the options only
+            return {"quiz_answer": None, "quiz": {**quiz, "brief": True}}
         dispatcher.utter_message(text=feedback(item, picked, order))
         outcome = "skipped" if picked is None else ("right" if picked == item.answer else "missed")
         quiz[outcome] = [*quiz.get(outcome, []), item.key]
-        quiz["index"] = index + 1
+        quiz.update(index=index + 1, brief=False)
         return {"quiz_answer": FINISHED if quiz["index"] >= len(quiz["questions"]) else None, "quiz": quiz}
 
 
@@ -259,7 +282,10 @@ class ActionFinishQuiz(Action):
     @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         quiz = tracker.get_slot("quiz") or {}
-        if quiz.get("questions"):
+        if quiz.get("choose_topic"):
+            dispatcher.utter_message(text=f"{score(quiz)}\nWhich topic would you like a quiz on?",
+                                     buttons=topic_buttons())
+        elif quiz.get("questions"):
             dispatcher.utter_message(text=score(quiz), buttons=AFTER_BUTTONS)
         else:  # the form ran without a quiz (its start failed, say with the knowledge base down)
             dispatcher.utter_message(response="utter_no_quiz_running")

@@ -2,6 +2,11 @@
 
 Used by every channel module: plain links, splitting without cutting a link or a phone number, and
 buttons as numbered options that the user answers by typing the number.
+
+Only buttons that send an intent ("/ask_signs") are numbered. Those that send words a person can type
+(a quiz's "a", "b", "skip", "stop"; a drill's "next") are shown as those words, and a typed number
+never stands for them: the quiz reads "2" as its second option itself, so a digit means the same on
+every channel, the web widget included (numbered, "4" was "skip" on SMS after a 3-option question).
 """
 from __future__ import annotations
 
@@ -60,13 +65,25 @@ def _cut(text: str, limit: int) -> int:
 INLINE_OPTIONS = 160  # characters; longer lists of options get a line each
 
 
+def sends_intent(button: Button) -> bool:
+    return str(button.get("payload", "")).startswith("/")
+
+
 def numbered(buttons: List[Button]) -> str:
     """Buttons as numbered options: "Reply 1 for Signs of trafficking, 2 for Federal laws." when that is
-    short, else "Reply with a number:" and one "1 Signs of trafficking" line per option."""
-    options = ", ".join(f"{number} for {button['title']}" for number, button in enumerate(buttons, 1))
+    short, else "Reply with a number:" and one "1 Signs of trafficking" line per option; buttons that
+    send words as those words: "Reply a, b, c, skip, repeat or stop."."""
+    choices = [b for b in buttons if sends_intent(b)]
+    typed = [str(b["payload"]) for b in buttons if not sends_intent(b)]
+    words = f"{', '.join(typed[:-1])} or {typed[-1]}" if len(typed) > 1 else "".join(typed)
+    if not choices:
+        return f"Reply {words}."
+    options = ", ".join(f"{number} for {button['title']}" for number, button in enumerate(choices, 1))
     if len(options) <= INLINE_OPTIONS:
-        return f"Reply {options}" + ("" if options[-1] in ".?!" else ".")
-    return "\n".join(["Reply with a number:", *(f"{n} {b['title']}" for n, b in enumerate(buttons, 1))])
+        listed = f"Reply {options}" + ("" if options[-1] in ".?!" else ".")
+    else:
+        listed = "\n".join(["Reply with a number:", *(f"{n} {b['title']}" for n, b in enumerate(choices, 1))])
+    return f"{listed}\nOr reply {words}." if typed else listed
 
 
 def offered_buttons(tracker: Any) -> List[Button]:
@@ -80,7 +97,7 @@ def offered_buttons(tracker: Any) -> List[Button]:
 
 
 async def resolve_choice(agent: Any, sender_id: str, text: str) -> str:
-    """A typed option number as the payload of that button, any other text unchanged.
+    """A typed option number as the payload of that numbered button, any other text unchanged.
 
     The options are read from the conversation's tracker, not remembered in this process: the tracker
     store is shared by every server instance (and survives a restart), so the reply to "2" is right
@@ -88,6 +105,6 @@ async def resolve_choice(agent: Any, sender_id: str, text: str) -> str:
     match = CHOICE.match(text or "")
     if not match or agent is None:
         return text
-    buttons = offered_buttons(await agent.tracker_store.retrieve(sender_id))
+    buttons = [b for b in offered_buttons(await agent.tracker_store.retrieve(sender_id)) if sends_intent(b)]
     number = int(match.group(1))
     return buttons[number - 1]["payload"] if 1 <= number <= len(buttons) else text

@@ -27,26 +27,33 @@ def domain() -> dict[str, Any]:
 
 
 def tracker(text: str = "", intent: str = "", entities: dict[str, str] | None = None,
-            slots: dict[str, Any] | None = None) -> Tracker:
+            slots: dict[str, Any] | None = None, events: list[dict[str, Any]] | None = None) -> Tracker:
     message = {
         "text": text,
         "intent": {"name": intent, "confidence": 1.0},
         "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()],
     }
-    return Tracker("tester", slots or {}, message, [], False, None, {}, "action_listen")
+    return Tracker("tester", slots or {}, message, events or [], False, None, {}, "action_listen")
 
 
 @pytest.fixture()
 def run(domain) -> Callable[..., tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-    """run(Action, text, intent, entities, slots) -> (messages, events)."""
+    """run(Action, text, intent, entities, slots, history) -> (messages, events); `history`: the
+    conversation's events before the message."""
 
     def _run(action: Action, text: str = "", intent: str = "", entities: dict[str, str] | None = None,
-             slots: dict[str, Any] | None = None):
+             slots: dict[str, Any] | None = None, history: list[dict[str, Any]] | None = None):
         dispatcher = CollectingDispatcher()
-        events = action.run(dispatcher, tracker(text, intent, entities, slots), domain)
+        said = {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+        events = action.run(dispatcher, tracker(text, intent, entities, slots, [*(history or []), said]), domain)
         return dispatcher.messages, events
 
     return _run
+
+
+def replied(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The assistant's messages as events of the conversation (what a later action sees)."""
+    return [{"event": "bot", "text": m.get("text"), "data": {"buttons": m.get("buttons") or []}} for m in messages]
 
 
 def texts(messages: list[dict[str, Any]], events: list[dict[str, Any]] | None = None) -> str:

@@ -34,3 +34,13 @@ def test_every_checked_date_shown_is_last_verified_next_to_the_source_url(conten
     wrong = {kind: reply for kind, reply in replies.items()
              if shown_with not in reply or reply.count("(checked ") != 1}
     assert wrong == {}
+
+
+def test_a_screen_takes_whole_lines_then_sentences_and_never_ends_on_a_heading():
+    title, summary = "A law with a long name (P.L. 117-348)", "It does one thing. It also does another thing."
+    first, rest = formatting.split_for_screen(f"{title}\n{summary}\nWhat it means:\n- a duty", 60)
+    assert (first, rest) == (f"{title}\nIt does one thing.", "It also does another thing.\nWhat it means:\n- a duty")
+    first, rest = formatting.split_for_screen("One line.\nTo read more:\n- a long publication title here", 30)
+    assert (first, rest) == ("One line.", "To read more:\n- a long publication title here")
+    item = "- a list item. Kept whole."
+    assert formatting.split_for_screen(f"Intro line here.\n{item}", 30) == ("Intro line here.", item)

@@ -2,9 +2,9 @@ import json
 
 from rasa_sdk.events import SlotSet
 
-from actions.more import ActionShowMore
+from actions.more import NOTHING_MORE, ActionShowMore
 from actions.publications import ActionFindPublications
-from tests.actions.conftest import texts
+from tests.actions.conftest import replied, texts
 
 
 def slots_from(events):
@@ -23,17 +23,24 @@ def test_best_three_with_title_publisher_year_and_link(run):
 
 
 def test_more_continues_where_the_last_page_ended(run):
-    _, events = run(ActionFindPublications(), "child welfare trafficking", "find_publications")
+    shown, events = run(ActionFindPublications(), "child welfare trafficking", "find_publications")
     first = slots_from(events)
-    messages, events = run(ActionShowMore(), "more", "more_results", slots=first)
+    messages, events = run(ActionShowMore(), "more", "more_results", slots=first, history=replied(shown))
     reply = texts(messages)
     assert reply.startswith("More publications") and "\n4. " in reply
     assert slots_from(events)["publication_offset"] == 6
 
 
-def test_more_without_a_previous_search_asks_what_to_find(run):
-    messages, _ = run(ActionShowMore(), "more", "more_results")
-    assert messages[0]["response"] == "utter_ask_publication_topic"
+def test_more_after_a_reply_without_more_says_so_instead_of_an_older_list_or_answer(run):
+    """An earlier publication search and an earlier answer's rest are still in the slots; the reply
+    just shown (a hotline, say) offered no More."""
+    _, events = run(ActionFindPublications(), "child welfare trafficking", "find_publications")
+    older = {**slots_from(events), "more_text": "- the rest of an older answer"}
+    hotline = [{"event": "bot", "text": "National Human Trafficking Hotline: call 1-888-373-7888", "data": {}}]
+    for history in (hotline, []):
+        messages, events = run(ActionShowMore(), "more", "more_results", slots=older, history=history)
+        assert texts(messages) == NOTHING_MORE
+        assert slots_from(events) == {"more_text": None, "publication_offset": None}
 
 
 def test_filters_that_match_nothing_are_relaxed_instead_of_failing(run):

@@ -40,7 +40,7 @@ def test_typed_answers_name_their_option(reply, expected):
 
 
 @pytest.mark.parametrize("reply", ["d", "option 4", "the fourth one", "payments", "what are the signs?", "", "b or c",
-                                   "cash or a website"])
+                                   "cash or a website", "cash", "quiz me on website rules again"])
 def test_replies_that_name_no_single_option_are_not_guessed(reply):
     assert choice.choice(reply, OPTIONS) is None
 
@@ -53,6 +53,40 @@ def test_replies_that_name_no_single_option_are_not_guessed(reply):
 ])
 def test_commands(reply, expected):
     assert choice.command(reply) == expected
+
+
+@pytest.mark.parametrize("reply, expected", [
+    ("ok stop, i gotta run to a meeting", "stop"), ("end quiz", "stop"), ("nvm", "stop"), ("i have to go", "stop"),
+    ("Never mind, I'm done", "stop"), ("can we pause this", "stop"), ("new quiz", "new"), ("restart", "new"),
+    ("quiz me on laws again", "new"), ("stop this and quiz me on hotlines", "new"), ("change topic", "topic"),
+    ("can we do something else", "topic"), ("skip", "skip"), ("repeat the question", "repeat"), ("b", None),
+    ("the second one", None), ("Law enforcement and NCMEC within 24 hours", None),
+])
+def test_quiz_commands_in_everyday_words(reply, expected):
+    assert choice.quiz_command(reply) == expected
+
+
+def test_every_option_typed_out_names_itself():
+    """Whatever words it has: "Stop, Observe, Ask, Respond." is an answer, not a stop (the quiz reads
+    commands only in a reply that names no option)."""
+    for item in knowledge_base().scenarios():
+        for index, option in enumerate(item.options):
+            assert choice.choice(option, item.options) == index, (item.key, option)
+            assert choice.choice(option.rstrip(".").upper(), item.options) == index, (item.key, option)
+
+
+def test_an_option_with_a_command_word_is_scored(validate):
+    item = knowledge_base().scenario("soar_meaning")
+    soar = item.options[item.answer]
+    assert choice.quiz_command(soar) == "stop"  # read alone, it would stop the quiz
+    messages, state, over = answer(validate, quiz_state([item.key, "commercial_sex_act"]), soar)
+    assert messages[0]["text"].startswith("Right") and state["right"] == [item.key] and over is None
+
+
+def test_a_drill_answer_that_mentions_going_is_an_answer_not_a_stop():
+    """Drill answers are sentences: only a message that is all command ends the drill."""
+    assert choice.command("they need to go to a safe placement and stop contact") is None
+    assert choice.command("i have to go") == "stop" and choice.command("quiz me") == "new"
 
 
 def test_questions_are_different_mixed_in_difficulty_and_repeatable_with_a_seed():
@@ -128,14 +162,88 @@ def test_right_wrong_and_skipped_answers_get_feedback_with_the_source_and_a_scor
     assert {e["name"]: e["value"] for e in events} == {"quiz": None, "quiz_answer": None}
 
 
-def test_an_unclear_reply_asks_again_and_repeat_shows_the_same_question(validate):
-    state = quiz_state(["commercial_sex_act"])
-    messages, after, over = answer(validate, state, "what do you mean")
-    assert "I didn't catch which option" in messages[0]["text"] and over is None and after["index"] == 0
-    messages, _, _ = answer(validate, state, "d")
-    assert messages[0]["text"].startswith("There are only 3 options")
-    messages, after, over = answer(validate, state, "repeat")
-    assert messages == [] and over is None and after["index"] == 0
+def test_an_unclear_reply_gets_the_options_again_briefly_and_repeat_the_whole_question(validate, run):
+    item = knowledge_base().scenario("commercial_sex_act")
+    state = quiz_state([item.key])
+    for reply in ("what do you mean", "payments", "b or c", "cash or a website"):
+        messages, after, over = answer(validate, state, reply)
+        assert messages == [] and over is None and after["index"] == 0 and after["brief"], reply
+        assert after["right"] == after["missed"] == after["skipped"] == [], reply
+    asked = run(ActionAskQuizAnswer(), slots={"quiz": after})[0][0]
+    options = "\n".join(f"{letter}) {option}" for letter, option in zip("abc", item.options, strict=True))
+    assert asked["text"] == ("Which one do you mean? Reply with a, b or c, or say skip, repeat, stop or new quiz."
+                             f"\n{options}")
+    assert item.question not in asked["text"]
+    assert [b["payload"] for b in asked["buttons"]] == ["a", "b", "c", "skip", "repeat", "stop"]
+    messages, after, _ = answer(validate, state, "d")
+    assert messages[0]["text"] == "There are only 3 options." and after["brief"]
+    messages, after, over = answer(validate, after, "repeat")
+    assert messages == [] and over is None and after["index"] == 0 and not after["brief"]
+    assert run(ActionAskQuizAnswer(), slots={"quiz": after})[0][0]["text"].startswith("Question 1 of 1")
+    _, after, _ = answer(validate, {**state, "brief": True}, "b")  # answered: the next question is asked in full
+    assert after["index"] == 1 and not after["brief"]
+
+
+def validate_with(domain, state, reply, entities=None):
+    """One turn of the form for a message with entities (as the NLU found them)."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from tests.actions.conftest import tracker
+
+    dispatcher = CollectingDispatcher()
+    result = ValidateQuizForm().validate_quiz_answer(
+        reply, dispatcher, tracker(reply, entities=entities, slots={"quiz": state}), domain)
+    return dispatcher.messages, result
+
+
+def test_a_new_quiz_asked_for_midway_starts_on_its_topic_and_nothing_is_scored(domain, monkeypatch):
+    """Option (a) of this question is "Law enforcement (for NCIC) and NCMEC": "quiz me on laws again"
+    used to be scored as (a)."""
+    monkeypatch.setenv("QUIZ_SEED", "2")
+    state = quiz_state(["pstsfa_missing_24_hours", "commercial_sex_act"])
+    messages, result = validate_with(domain, state, "quiz me on laws again", {"topic": "laws"})
+    assert [m["text"].split(":")[0] for m in messages] == ["Let's practise on laws and policy"]
+    new = result["quiz"]
+    assert result["quiz_answer"] is None and new["index"] == 0 and len(new["questions"]) == 5
+    assert new["right"] == new["missed"] == new["skipped"] == []
+    assert all("laws" in knowledge_base().scenario(k).topics for k in new["questions"])
+    messages, result = validate_with(domain, state, "new quiz")
+    assert "Let's practise: 5 questions" in messages[0]["text"] and result["quiz"]["topic"] is None
+
+
+@pytest.mark.parametrize("reply", ["ok stop, i gotta run to a meeting", "end quiz", "nvm", "i have to go"])
+def test_stopping_in_everyday_words_ends_the_quiz_without_scoring_the_reply(validate, run, reply):
+    state = quiz_state(["pstsfa_missing_24_hours", "commercial_sex_act"])
+    messages, after, over = answer(validate, state, reply)
+    assert messages == [] and over == FINISHED and after["right"] == after["missed"] == after["skipped"] == []
+    score = texts(run(ActionFinishQuiz(), slots={"quiz": after})[0])
+    assert score.startswith("OK, we've stopped the quiz.")
+
+
+def test_another_topic_without_naming_one_ends_the_quiz_and_asks_which(validate, run):
+    state = quiz_state(["commercial_sex_act", "jvta_fund"])
+    _, state, _ = answer(validate, state, "b")
+    messages, state, over = answer(validate, state, "can we change topic")
+    assert messages == [] and over == FINISHED and state["choose_topic"]
+    finished, events = run(ActionFinishQuiz(), slots={"quiz": state})
+    assert "You got 1 of 1 right." in finished[0]["text"]
+    assert finished[0]["text"].endswith("Which topic would you like a quiz on?")
+    payloads = [b["payload"] for b in finished[0]["buttons"]]
+    assert payloads[-1] == "/start_quiz" and '/start_quiz{"topic": "laws"}' in payloads and len(payloads) <= 5
+    assert {e["name"]: e["value"] for e in events} == {"quiz": None, "quiz_answer": None}
+
+
+def test_a_drill_ends_when_asked_for_a_quiz_or_in_everyday_words(domain):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from tests.actions.conftest import tracker
+
+    state = {"questions": ["drill_pstsfa_missing"], "index": 0, "answered": False}
+    for reply in ("quiz me", "nvm", "i have to go"):
+        dispatcher = CollectingDispatcher()
+        result = ValidateDrillForm().validate_drill_answer(reply, dispatcher, tracker(reply, slots={"drill": state}),
+                                                           domain)
+        assert result == {"drill_answer": "finished"} and dispatcher.messages == [], reply
 
 
 def test_the_slot_cleared_when_a_quiz_or_drill_starts_is_not_taken_for_a_reply(validate, domain):

@@ -1,6 +1,7 @@
 """Reply text for plain-text platforms: plain links, splitting, numbered options."""
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
@@ -51,3 +52,28 @@ def test_the_options_are_those_of_the_latest_turn():
     tracker.events += [UserUttered("something else"), BotUttered("no options", {})]
     assert text.offered_buttons(tracker) == []
     assert text.offered_buttons(None) == []
+
+
+QUIZ_BUTTONS = [*({"title": letter, "payload": letter} for letter in "abc"),
+                {"title": "Skip", "payload": "skip"}, {"title": "Repeat", "payload": "repeat"},
+                {"title": "Stop", "payload": "stop"}]
+
+
+def test_buttons_that_send_words_are_shown_as_those_words_not_numbers():
+    assert text.numbered(QUIZ_BUTTONS) == "Reply a, b, c, skip, repeat or stop."
+    mixed = [{"title": "Another quiz", "payload": "/start_quiz"}, {"title": "Stop", "payload": "stop"}]
+    assert text.numbered(mixed) == "Reply 1 for Another quiz.\nOr reply stop."
+
+
+def resolved(typed: str, buttons: list[dict[str, str]]) -> str:
+    tracker = SimpleNamespace(events=[UserUttered("quiz me"), BotUttered("Question 1 of 5", {"buttons": buttons})])
+    agent = SimpleNamespace(tracker_store=SimpleNamespace(retrieve=lambda sender: asyncio.sleep(0, tracker)))
+    return asyncio.run(text.resolve_choice(agent, "someone", typed))
+
+
+def test_a_typed_number_after_a_quiz_question_reaches_the_quiz_as_typed_on_every_channel():
+    """The quiz reads "2" as its second option and "4" as no option of three, as it does on the web:
+    numbered, "4" was "skip" on SMS and Telegram."""
+    assert [resolved(typed, QUIZ_BUTTONS) for typed in ("2", "4", "6")] == ["2", "4", "6"]
+    options = [{"title": "Signs of trafficking", "payload": "/ask_signs"}, {"title": "Stop", "payload": "stop"}]
+    assert [resolved(typed, options) for typed in ("1", "2")] == ["/ask_signs", "2"]

@@ -83,6 +83,18 @@ def test_repeat_and_stop_midway(servers, content):
     assert "stopped the quiz" in reply
 
 
+def test_the_quiz_listens_a_new_topic_an_unclear_reply_and_a_stop_in_everyday_words(servers, content):
+    sender = "listens"
+    asked(servers.reply("quiz me", sender), content)
+    again = servers.reply("quiz me on laws again", sender)
+    assert "Let's practise on laws and policy" in again and "Question 1 of 5" in again
+    assert not again.startswith(("Right", "Not quite"))  # never scored as an option that says "law"
+    unclear = servers.reply("what do you mean", sender)
+    assert unclear.startswith("Which one do you mean?") and "Question" not in unclear
+    assert asked(again, content).options[0] in unclear
+    assert "stopped the quiz" in servers.reply("ok stop, i gotta run to a meeting", sender)
+
+
 def test_a_topic_quiz(servers, content):
     reply = servers.reply("quiz me on laws", "laws")
     assert "on laws and policy" in reply and "laws" in asked(reply, content).topics
