@@ -10,7 +10,8 @@ from typing import Iterable, Sequence
 from knowledge.schema import Answer, Hotline, Law, Publication, Scenario, StateReportingLine
 
 SCREEN = 600  # characters: about one phone screen
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])")  # not inside "P.L. 117-348"
+# not inside "P.L. 117-348", nor after "U.S." in "the U.S. Virgin Islands"
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<![A-Z]\.[A-Z]\.)\s+(?=[A-Z\"(])")
 
 
 def split_for_screen(text: str, limit: int = SCREEN) -> tuple[str, str]:
@@ -91,8 +92,8 @@ def state_line(line: StateReportingLine) -> str:
     unsaid = [n for n in line.other_numbers if n["phone"] not in line.how_to_report]  # said once, not twice
     examples = [f"{n['label']}: {n['phone']}" for n in unsaid if n.get("example")]
     others = [f"{n['label']}: {n['phone']}" for n in unsaid if not n.get("example")]
-    caveat = confidence_caveat(line)  # names the official page on the first screen
     same_page = line.official_url == line.source_url
+    caveat = confidence_caveat(line, same_page)  # names the official page on the first screen
     return _join(
         [
             head,
@@ -116,13 +117,18 @@ CAVEATS = {
 }
 
 
-def confidence_caveat(line: StateReportingLine) -> str | None:
-    """A short warning, and where to confirm, for a line the reference rates medium or low."""
+def confidence_caveat(line: StateReportingLine, source_is_official: bool = False) -> str | None:
+    """A short warning, and where to confirm, for a line the reference rates medium or low (the
+    official page named once: when it is the source, the source line below names it)."""
     caveat = CAVEATS.get(line.confidence)
     if caveat is None:
         return None
-    where = f"Confirm it on the official page: {line.official_url}" if line.official_url else \
-        "Confirm it with the agency before you rely on it."
+    if source_is_official:
+        return caveat.format(name=line.name).replace("Please double-check:", "Please double-check on the official page below:")
+    if line.official_url:
+        where = f"Confirm it on the official page: {line.official_url}"
+    else:
+        where = "Confirm it with the agency before you rely on it."
     return f"{caveat.format(name=line.name)} {where}"
 
 

@@ -93,11 +93,12 @@ def test_every_law_and_answer_pages_with_its_summary_and_source_first_and_no_scr
 
     from actions.answers import show_answer
     from actions.repository import knowledge_base
+    from tests.actions.conftest import tracker
 
     replies = {law.summary: run(ActionExplainLaw(), law.key, "ask_law", {"law": law.key}) for law in content.laws}
     for answer in content.answers:
         dispatcher = CollectingDispatcher()
-        events = show_answer(dispatcher, knowledge_base().answer(answer.key))
+        events = show_answer(dispatcher, tracker(), knowledge_base().answer(answer.key))
         replies[answer.summary] = (dispatcher.messages, events)
     for summary, (messages, events) in replies.items():
         pages = screens(run, messages, events)

@@ -110,7 +110,9 @@ def test_a_line_the_reference_is_less_sure_of_says_so_on_the_first_screen(run, c
     messages, _ = run(ActionReportAbuse(), f"report abuse in {abbr}", "report_abuse", {"us_state": abbr})
     first_screen = messages[0]["text"]
     assert "Please double-check" in first_screen
-    if line.official_url:
+    if line.official_url == line.source_url:  # named once, in the source line
+        assert "on the official page below" in first_screen and first_screen.count(line.official_url) == 1
+    elif line.official_url:
         assert f"Confirm it on the official page: {line.official_url}" in first_screen
     else:
         assert "Confirm it with the agency" in first_screen
