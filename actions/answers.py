@@ -173,14 +173,14 @@ def in_safety_mode(tracker: Tracker) -> bool:
     return tracker.get_slot(CRISIS_SHOWN) is True
 
 
-def show_answer(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer, numbers_given: bool = False
+def show_answer(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer, after_crisis_reply: bool = False
                 ) -> List[Dict[str, Any]]:
     """The answer with its next step, its points, related reading and its source (utter_paged keeps
-    the source on the first screen). After a crisis reply it offers nothing to read, and 911 and the
-    hotline follow it in a short message of their own, so they are never paged away (unless the
-    crisis reply just before it gave them: `numbers_given`)."""
+    the source on the first screen). In a crisis conversation it offers nothing to read, and 911 and
+    the hotline follow it in a short message of their own, so they are never paged away; right after
+    a crisis reply (`after_crisis_reply`), which gave them, they are not repeated."""
     kb = knowledge_base()
-    safety = in_safety_mode(tracker)
+    safety = after_crisis_reply or in_safety_mode(tracker)
     lines = [h for h in (kb.hotline(key) for key in answer.hotlines if not (safety and key in SAFETY_LINES))
              if h is not None]
     reading = () if safety else kb.publications(answer.publications)
@@ -188,7 +188,7 @@ def show_answer(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answ
         {"title": "Publications on this", "payload": "/find_publications"},
         {"title": "Who do I call?", "payload": '/ask_hotline{"situation": "suspected_trafficking"}'}]
     events = utter_paged(dispatcher, formatting.answer(answer, lines, reading), buttons)
-    if safety and not numbers_given:
+    if safety and not after_crisis_reply:
         numbers = [h for h in (kb.hotline(key) for key in SAFETY_LINES) if h is not None]
         dispatcher.utter_message(text="\n".join(formatting.next_step(h) for h in numbers))
     # Remember what we talk about, for "do you have a publication on that?"
@@ -279,8 +279,7 @@ class ActionAnswerAfterCrisis(Action):
                 # Said nothing more: the crisis reply already gave the lines the unavailable message has.
                 logger.error("%s: knowledge base unreachable (%s)", self.name(), type(error).__name__)
         if found.answer is not None:
-            # the slot is set after the answer, so its first answer keeps its own next step
-            answered = show_answer(dispatcher, tracker, found.answer, numbers_given=True)
+            answered = show_answer(dispatcher, tracker, found.answer, after_crisis_reply=True)
             return [*answered, *events, SlotSet(CRISIS_SHOWN, True)]
         dispatcher.utter_message(response="utter_crisis_listening" if follow_up else "utter_crisis_questions")
         return [*events, SlotSet(CRISIS_SHOWN, True)]

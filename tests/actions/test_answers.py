@@ -127,6 +127,9 @@ def test_after_a_first_crisis_reply_a_question_that_fits_closely_is_answered(run
                            "send more, what do i do?", "crisis")
     assert "Source:" in messages[0]["text"] and "CyberTipline" in messages[0]["text"]
     assert SlotSet("crisis_shown", True) in events and SlotSet("situation", None) in events
+    # the crisis reply just gave 911 and the hotline; nothing to read is offered to someone in danger
+    assert "1-888-373-7888" not in texts(messages, events) and "To read more" not in texts(messages, events)
+    assert not [b for m in messages for b in m.get("buttons", []) if "publication" in b["payload"]]
 
 
 def test_after_a_first_crisis_reply_a_statement_gets_the_safety_questions_once(run, content, domain):
