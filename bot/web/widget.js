@@ -216,7 +216,7 @@
 
   // A message's buttons work only until the person writes or picks something after it; then they are
   // disabled, which also takes them out of the Tab order. A late click would answer a question the
-  // assistant is no longer asking.
+  // assistant is no longer asking. A way out ("No, leave now") always works, like Quick exit.
   function addMessage(entry, live) {
     var bubble = el("div", { className: "cyw-msg cyw-" + entry.from });
     bubble.appendChild(el("span", { className: "cyw-sr-only", text: entry.from === "user" ? T.you : T.bot }));
@@ -226,8 +226,9 @@
     if (entry.buttons && entry.buttons.length) {
       var group = el("div", { className: "cyw-buttons" });
       entry.buttons.forEach(function (button) {
-        var b = el("button", { type: "button", className: "cyw-choice", text: button.title });
-        b.disabled = !live;
+        var b = el("button", { type: "button", className: button.exit ? "cyw-choice cyw-leave" : "cyw-choice",
+          text: button.title });
+        b.disabled = !live && !button.exit;
         b.addEventListener("click", function () {
           if (button.exit) quickExit();
           else send(button.payload, button.title);
@@ -264,7 +265,7 @@
     transcript.push(entry);
     save("transcript", transcript);
     if (entry.from === "user") {
-      log.querySelectorAll(".cyw-choice").forEach(function (b) { b.disabled = true; });
+      log.querySelectorAll(".cyw-choice:not(.cyw-leave)").forEach(function (b) { b.disabled = true; });
     }
     addMessage(entry, true);
     follow();

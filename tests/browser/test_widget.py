@@ -455,7 +455,7 @@ def test_on_a_phone_old_buttons_are_disabled_and_leave_the_tab_order(phone):
     signs = phone.get_by_role("button", name="Signs of trafficking")
     expect(signs).to_be_enabled(timeout=ANSWER_TIMEOUT)
     expect(safe).to_be_disabled()  # used
-    expect(phone.get_by_role("button", name="No, leave now")).to_be_disabled()  # passed over
+    expect(phone.get_by_role("button", name="No, leave now")).to_be_enabled()  # a way out always works
     say(phone, "what is trafficking?")  # the conversation moves on without the greeting's buttons
     expect(signs).to_be_disabled()
     expect(bot_messages(phone).nth(2)).to_be_visible(timeout=ANSWER_TIMEOUT)
@@ -463,17 +463,18 @@ def test_on_a_phone_old_buttons_are_disabled_and_leave_the_tab_order(phone):
     choices = f"""() => ({SPLIT_AT_LAST_MESSAGE})().map(part => part
         .flatMap(b => [...b.querySelectorAll('.cyw-choice')]).map(c => [c.textContent, c.disabled]))"""
     before, latest = phone.evaluate(choices)
-    assert len(before) == 6 and all(disabled for _, disabled in before)  # the welcome's 2, the greeting's 4
+    assert len(before) == 6  # the welcome's 2, the greeting's 4: all out of play but the way out
+    assert [title for title, disabled in before if not disabled] == ["No, leave now"]
     assert not any(disabled for _, disabled in latest)  # the latest reply's own buttons, if any, work
     # The Tab order, with each choice named for the part it is in (the latest reply may repeat titles):
-    # none of the old ones, all of the latest.
+    # of the old ones only the way out, all of the latest.
     phone.evaluate(f"""() => ({SPLIT_AT_LAST_MESSAGE})().forEach((part, latest) => part.forEach(b =>
         b.querySelectorAll('.cyw-choice').forEach(c => c.setAttribute('aria-label',
             (latest ? 'latest: ' : 'old: ') + c.textContent))))""")
     stops = tab_stops(phone)
     assert stops[:3] == ["Quick exit", "Privacy", "Close chat"] and stops[-2:] == ["", "Send"]  # "": the message box
     assert [stop for stop in stops if stop.startswith(("old: ", "latest: "))] == [
-        f"latest: {title}" for title, _ in latest]
+        "old: No, leave now", *(f"latest: {title}" for title, _ in latest)]
     # A reload keeps them out of play, and disabled choices stay readable (contrast at least 4.5:1).
     shown = phone.locator(".cyw-log .cyw-msg").count()
     phone.reload()
