@@ -22,6 +22,7 @@ CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".png": "image/png",
+    ".svg": "image/svg+xml",  # the demo page's favicon
 }
 SERVER_URL_PLACEHOLDER = "__RASA_SERVER_URL__"
 

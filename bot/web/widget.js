@@ -14,6 +14,11 @@
   var base = new URL(".", script.src).href;
   var STORE = "cyw:"; // prefix of everything this widget keeps in sessionStorage
   var ESC_WINDOW_MS = 1500; // Esc twice within this time leaves the page
+  // Rasa's socket.io channel sends the browser the assistant's messages and nothing else (no event
+  // when a conversation is restarted), so the widget learns that the server forgot the conversation
+  // from the reply that says so: utter_restart, sent for "start over" (rule of start_over) and for
+  // /restart (Rasa's action_restart utters it). tests/browser checks it with the real assistant.
+  var RESTARTED = "I've forgotten what we talked about";
 
   // Interface text by language; the assistant's answers themselves are in English.
   // Numbers are those of domain.yml.
@@ -26,6 +31,7 @@
       // What the server keeps depends on its configuration: the assistant's greeting says it.
       privacy: "Private: we don't ask who you are. This browser tab remembers the chat only until you " +
         "close the tab or use Quick exit (or press Esc twice).",
+      privacyToggle: "Privacy",
       log: "Conversation",
       you: "You:",
       bot: "Assistant:",
@@ -34,10 +40,12 @@
       send: "Send",
       typing: "The assistant is typing…",
       offline: "Can't reach the assistant right now. If you are in danger, call 911.",
-      welcome: "Hi, I'm an automated assistant (a bot), not a person. Before we start: is it safe for you " +
-        "to talk right now?\nIf you are in immediate danger, call 911. To talk to a person 24/7, the National " +
-        "Human Trafficking Hotline: call 1-888-373-7888 or text 233733.\nIf you need to leave quickly, use " +
-        "Quick exit at the top of the screen or press Esc twice.",
+      // The assistant's greeting (utter_greet) opens with the same sentence: see withoutIntro.
+      intro: "Hi, I'm an automated assistant (a bot), not a person.",
+      welcome: "Before we start: is it safe for you to talk right now?\nIf you are in immediate danger, " +
+        "call 911. To talk to a person 24/7, the National Human Trafficking Hotline: call 1-888-373-7888 " +
+        "or text 233733.\nIf you need to leave quickly, use Quick exit at the top of the screen or press " +
+        "Esc twice.",
       safe: "Yes, it's safe",
       unsafe: "No, leave now",
     },
@@ -176,12 +184,19 @@
   var transcript = load("transcript", []);
   var sessionId = load("session", null);
   var socket = null, pending = [], typingTimer = null, lastEscape = -Infinity;
+  var replyStart = null; // the first bubble of the reply since the person's last message
+  var welcome = null; // the first message, written by start()
 
   var exitButton = el("button", { type: "button", className: "cyw-exit", lang: config.lang, title: T.exitHint,
     text: T.exit });
   var launcher = el("button", { type: "button", className: "cyw-launcher", "aria-expanded": "false",
     "aria-controls": "cyw-panel", text: T.launcher });
   var closeButton = el("button", { type: "button", className: "cyw-close", "aria-label": T.close, text: "×" });
+  // The privacy note is shown in full on the first screen; once the conversation starts it folds away
+  // behind this button in the header, so on a phone the conversation gets the room.
+  var privacyButton = el("button", { type: "button", className: "cyw-privacy-toggle", "aria-expanded": "true",
+    "aria-controls": "cyw-privacy", text: T.privacyToggle });
+  var privacy = el("p", { id: "cyw-privacy", className: "cyw-privacy", text: T.privacy });
   var log = el("div", { className: "cyw-log", role: "log", "aria-live": "polite", "aria-label": T.log });
   var status = el("p", { className: "cyw-status", role: "status" });
   // as many characters as the server reads of a message (MAX_CHARACTERS, bot/message_input.py)
@@ -193,13 +208,16 @@
     el("button", { type: "submit", className: "cyw-send", text: T.send }),
   ]);
   var panel = el("section", { id: "cyw-panel", className: "cyw-panel", "aria-labelledby": "cyw-title", hidden: "" }, [
-    el("header", { className: "cyw-header" }, [el("h2", { id: "cyw-title", text: config.title }), closeButton]),
-    el("p", { className: "cyw-privacy", text: T.privacy }),
-    log, status, form,
+    el("header", { className: "cyw-header" }, [
+      el("h2", { id: "cyw-title", text: config.title }), privacyButton, closeButton]),
+    privacy, log, status, form,
   ]);
   var root = el("div", { className: "cyw-root", lang: config.lang }, [launcher, panel]);
 
-  function addMessage(entry) {
+  // A message's buttons work only until the person writes or picks something after it; then they are
+  // disabled, which also takes them out of the Tab order. A late click would answer a question the
+  // assistant is no longer asking. A way out ("No, leave now") always works, like Quick exit.
+  function addMessage(entry, live) {
     var bubble = el("div", { className: "cyw-msg cyw-" + entry.from });
     bubble.appendChild(el("span", { className: "cyw-sr-only", text: entry.from === "user" ? T.you : T.bot }));
     var body = el("p", { className: "cyw-text" });
@@ -208,7 +226,9 @@
     if (entry.buttons && entry.buttons.length) {
       var group = el("div", { className: "cyw-buttons" });
       entry.buttons.forEach(function (button) {
-        var b = el("button", { type: "button", className: "cyw-choice", text: button.title });
+        var b = el("button", { type: "button", className: button.exit ? "cyw-choice cyw-leave" : "cyw-choice",
+          text: button.title });
+        b.disabled = !live && !button.exit;
         b.addEventListener("click", function () {
           if (button.exit) quickExit();
           else send(button.payload, button.title);
@@ -218,13 +238,49 @@
       bubble.appendChild(group);
     }
     log.appendChild(bubble);
-    log.scrollTop = log.scrollHeight;
+    if (entry.from === "user") replyStart = null;
+    else if (!replyStart) replyStart = bubble;
+  }
+
+  // A reply is read from its start: the view follows the reply down only as long as its first bubble
+  // stays in sight, so a long answer, or a quiz's "Right" before the next question, is not scrolled past.
+  function follow() {
+    var bottom = log.scrollHeight - log.clientHeight;
+    if (!replyStart) { log.scrollTop = bottom; return; }
+    var offset = replyStart.getBoundingClientRect().top - log.getBoundingClientRect().top;
+    log.scrollTop = Math.min(bottom, log.scrollTop + offset - 8); // 8px: a little air above the reply
+  }
+
+  // The whole view: the welcome, then the conversation this tab remembers.
+  function render() {
+    var entries = [welcome].concat(transcript), lastUser = -1;
+    entries.forEach(function (entry, i) { if (entry.from === "user") lastUser = i; });
+    log.textContent = "";
+    replyStart = null;
+    entries.forEach(function (entry, i) { addMessage(entry, i > lastUser); });
+    follow();
   }
 
   function remember(entry) {
     transcript.push(entry);
     save("transcript", transcript);
-    addMessage(entry);
+    if (entry.from === "user") {
+      log.querySelectorAll(".cyw-choice:not(.cyw-leave)").forEach(function (b) { b.disabled = true; });
+    }
+    addMessage(entry, true);
+    follow();
+  }
+
+  // The welcome, always at the top of the view, has said the assistant is a bot; the greeting that
+  // "Yes, it's safe" asks for (utter_greet) opens with the same sentence, and would read as a second
+  // introduction.
+  function withoutIntro(text) {
+    return text.indexOf(T.intro) === 0 ? text.slice(T.intro.length).trim() : text;
+  }
+
+  function setPrivacy(open) {
+    privacy.hidden = !open;
+    privacyButton.setAttribute("aria-expanded", String(open));
   }
 
   function setStatus(text) { status.textContent = text; }
@@ -253,7 +309,9 @@
       var buttons = (message.quick_replies || message.buttons || []).map(function (b) {
         return { title: String(b.title), payload: String(b.payload) };
       });
-      if (message.text || buttons.length) remember({ from: "bot", text: String(message.text || ""), buttons: buttons });
+      var text = withoutIntro(String(message.text || ""));
+      if (text.indexOf(RESTARTED) !== -1) { transcript = []; render(); } // the server forgot: so does the view
+      if (text || buttons.length) remember({ from: "bot", text: text, buttons: buttons });
     });
   }
 
@@ -268,6 +326,7 @@
   function send(text, shown) {
     text = text.trim();
     if (!text) return;
+    setPrivacy(false); // past the first screen: the note stays one tap away, in the header
     remember({ from: "user", text: shown || text });
     pending.push(text);
     connect();
@@ -283,7 +342,7 @@
     launcher.hidden = open;
     launcher.setAttribute("aria-expanded", String(open));
     save("open", open);
-    if (open) connect();
+    if (open) { connect(); follow(); }
   }
 
   function quickExit() {
@@ -302,6 +361,7 @@
   }, true);
   launcher.addEventListener("click", function () { setOpen(true); input.focus(); });
   closeButton.addEventListener("click", function () { setOpen(false); launcher.focus(); });
+  privacyButton.addEventListener("click", function () { setPrivacy(privacy.hidden); });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value;
@@ -317,12 +377,13 @@
     exitButton.style.setProperty("--cyw-exit", exitBg);
     exitButton.style.setProperty("--cyw-on-exit", textOn(exitBg));
     // The welcome is written here, not by the server, so it shows at once even when the server is slow.
-    addMessage({ from: "bot", text: T.welcome, buttons: [
-      { title: T.safe, payload: "/greet" }, { title: T.unsafe, exit: true }] });
-    transcript.forEach(addMessage);
+    welcome = { from: "bot", text: T.intro + " " + T.welcome, buttons: [
+      { title: T.safe, payload: "/greet" }, { title: T.unsafe, exit: true }] };
+    setPrivacy(!transcript.some(function (entry) { return entry.from === "user"; }));
     document.body.insertBefore(exitButton, document.body.firstChild); // first in the tab order
     document.body.appendChild(root);
     setOpen(load("open", config.open));
+    render();
   }
 
   function loadSocketClient(then) {
@@ -333,7 +394,9 @@
     document.head.appendChild(tag);
   }
 
-  document.head.appendChild(el("link", { rel: "stylesheet", href: base + "widget.css" }));
+  var stylesheet = el("link", { rel: "stylesheet", href: base + "widget.css" });
+  stylesheet.addEventListener("load", follow); // the view has its size only now
+  document.head.appendChild(stylesheet);
   if (document.body) start();
   else document.addEventListener("DOMContentLoaded", start);
   loadSocketClient(function () { if (!panel.hidden) connect(); });

@@ -53,6 +53,7 @@ LOW_CONTRAST = """() => {
   return low;
 }"""
 ANSWER_TIMEOUT = 30_000  # ms; the first answers of a fresh server are the slowest
+PHONE = {"width": 390, "height": 844}
 
 
 @dataclass
@@ -70,7 +71,7 @@ def site(tmp_path_factory, content) -> Iterator[Site]:
     widget_port, host_port = free_port(), free_port()
     page_origins = f"http://127.0.0.1:{widget_port} http://localhost:{widget_port} http://localhost:{host_port}"
     env = environment(ACTION_PORT=str(free_port()), RASA_PORT=str(free_port()), KB_DATABASE_URL=database,
-                      RASA_CORS_ORIGINS=page_origins)
+                      RASA_CORS_ORIGINS=page_origins, QUIZ_SEED="2")  # the same quiz on every run
     rasa = f"http://127.0.0.1:{env['RASA_PORT']}"
     widget = f"http://127.0.0.1:{widget_port}/"
     with assistant(env, train(), TOKEN), widget_server("127.0.0.1", widget_port, rasa), \
@@ -127,9 +128,21 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture()
 def page(browser: Browser, site: Site, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh tab on the demo page. The network stops at this machine: the neutral exit site is answered
-    locally, and any other outside request (a CDN, say) is refused and fails the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    """A fresh tab on the demo page, on a desktop screen."""
+    yield from open_demo_page(browser, site, request, {"width": 1280, "height": 800})
+
+
+@pytest.fixture()
+def phone(browser: Browser, site: Site, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh tab on the demo page, on a phone's screen (390×844 CSS pixels, an iPhone 12 to 14)."""
+    yield from open_demo_page(browser, site, request, PHONE)
+
+
+def open_demo_page(browser: Browser, site: Site, request: pytest.FixtureRequest,
+                   viewport: dict[str, int]) -> Iterator[Page]:
+    """The network stops at this machine: the neutral exit site is answered locally, and any other
+    outside request (a CDN, say) is refused and fails the test."""
+    context = browser.new_context(viewport=viewport)
     outside: list[str] = []
 
     def route(r) -> None:
@@ -267,11 +280,12 @@ def test_keyboard_only_quick_exit_first_then_the_chat(page):
     focused = "document.activeElement.textContent"
     assert page.evaluate(focused) == "Quick exit"
     order = [page.evaluate(focused)]
-    for _ in range(8):
+    for _ in range(9):
         page.keyboard.press("Tab")
         order.append(page.evaluate("document.activeElement.getAttribute('aria-label') || "
                                    "document.activeElement.textContent"))
-    assert order == ["Quick exit", "Close chat", "911", "1-888-373-7888", "text 233733",  # the welcome's links
+    assert order == ["Quick exit", "Privacy", "Close chat",
+                     "911", "1-888-373-7888", "text 233733",  # the welcome's links
                      "Yes, it's safe", "No, leave now", "", "Send"]
     page.keyboard.press("Shift+Tab")
     page.keyboard.type("what is trafficking?")
@@ -345,3 +359,170 @@ def test_one_script_tag_puts_the_widget_on_another_site_with_its_options(page, s
     page.screenshot(path=str(ARTIFACTS / "widget-on-another-site.png"))
     page.get_by_role("button", name="Quick exit").click()
     page.wait_for_url(f"{EXIT_URL}forecast")
+
+
+# ---- on a phone (390×844) ----
+
+# [every bubble up to the person's last message, the bubbles of the reply after it]
+SPLIT_AT_LAST_MESSAGE = """() => {
+    const bubbles = [...document.querySelectorAll('.cyw-log .cyw-msg')];
+    const start = bubbles.findLastIndex(b => b.matches('.cyw-user')) + 1;
+    return [bubbles.slice(0, start), bubbles.slice(start)];
+}"""
+
+
+def top_of(page: Page, selector: str) -> float:
+    return page.locator(selector).bounding_box()["y"]
+
+
+def tab_stops(page: Page, until: str = "Send") -> list[str]:
+    """What Tab visits from Quick exit (the first stop) up to `until`, by accessible name."""
+    page.get_by_role("button", name="Quick exit").focus()
+    stops = ["Quick exit"]
+    while stops[-1] != until and len(stops) < 50:
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("document.activeElement.getAttribute('aria-label') || "
+                                   "document.activeElement.textContent"))
+    return stops
+
+
+def test_on_a_phone_the_header_is_one_row_and_the_privacy_note_folds_away_after_the_first_screen(phone):
+    exit_box = phone.get_by_role("button", name="Quick exit").bounding_box()
+    panel, header = phone.locator(".cyw-panel").bounding_box(), phone.locator(".cyw-header").bounding_box()
+    assert panel["y"] >= exit_box["y"] + exit_box["height"]  # Quick exit keeps its strip above the panel
+    assert header["height"] <= 48  # one row: the title (two lines at most) and its 44px buttons
+    note, toggle = phone.locator(".cyw-privacy"), phone.get_by_role("button", name="Privacy")
+    expect(note).to_be_visible()  # the first screen shows it in full
+    expect(note).to_contain_text("we don't ask who you are")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(toggle).to_have_attribute("aria-controls", "cyw-privacy")
+
+    say(phone, "what is trafficking?")
+    expect(note).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    # The conversation starts right under the header: 185px of 844 went to the chrome above it before.
+    assert top_of(phone, ".cyw-log") - top_of(phone, ".cyw-panel") <= 48
+    expect(bot_messages(phone).nth(1)).to_be_visible(timeout=ANSWER_TIMEOUT)
+
+    # Still reachable, by keyboard: the next stop of Tab after Quick exit.
+    assert tab_stops(phone, until="Privacy") == ["Quick exit", "Privacy"]
+    expect(toggle).to_be_focused()
+    phone.keyboard.press("Enter")
+    expect(note).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    phone.keyboard.press("Space")
+    expect(note).to_be_hidden()
+    # A reload in the middle of a conversation keeps it folded.
+    phone.reload()
+    expect(phone.locator(".cyw-log .cyw-user")).to_have_count(1)
+    expect(note).to_be_hidden()
+    button = phone.get_by_role("button", name="Quick exit").bounding_box()
+    on_top = phone.evaluate("([x, y]) => document.elementFromPoint(x, y).className",
+                            [button["x"] + button["width"] / 2, button["y"] + button["height"] / 2])
+    assert on_top == "cyw-exit"
+
+
+def test_on_a_phone_a_new_reply_is_read_from_its_start(phone):
+    """The quiz's "Right" / "Not quite" comes before the next question, or the score at the end. When they
+    are taller than the view, the view must stop at the verdict's first line, not jump past it to the
+    bottom. Some replies fit the view (QUIZ_SEED fixes the questions): the quiz goes on until one does not."""
+    say(phone, "quiz me")
+    view = phone.locator(".cyw-log")
+    heights = []
+    while phone.get_by_role("button", name="a", exact=True).last.is_enabled(timeout=ANSWER_TIMEOUT):
+        phone.get_by_role("button", name="a", exact=True).last.click()
+        # the reply has come when its buttons have: the next question's, or "Another quiz" at the end
+        expect(phone.locator(".cyw-choice:enabled").first).to_be_visible(timeout=ANSWER_TIMEOUT)
+        phone.wait_for_timeout(300)  # any last bubble of the reply
+        log = view.bounding_box()
+        reply = phone.evaluate(f"""() => ({SPLIT_AT_LAST_MESSAGE})()[1].map(b => {{
+            const box = b.getBoundingClientRect();
+            return {{text: b.querySelector('.cyw-text').textContent, top: box.top, bottom: box.bottom}};
+        }})""")
+        assert re.match(r"Right|Not quite", reply[0]["text"])  # the verdict starts the reply
+        height = reply[-1]["bottom"] - reply[0]["top"]
+        heights.append(round(height))
+        if height > log["height"]:
+            assert log["y"] <= reply[0]["top"] <= log["y"] + 24, "the view did not stop at the verdict's first line"
+            return
+        assert log["y"] <= reply[0]["top"]  # a reply that fits is seen whole
+    pytest.fail(f"every reply fit the view ({heights} px, view {log['height']:.0f} px): nothing was shown")
+
+
+def test_on_a_phone_old_buttons_are_disabled_and_leave_the_tab_order(phone):
+    safe = phone.get_by_role("button", name="Yes, it's safe")
+    safe.click()
+    signs = phone.get_by_role("button", name="Signs of trafficking")
+    expect(signs).to_be_enabled(timeout=ANSWER_TIMEOUT)
+    expect(safe).to_be_disabled()  # used
+    expect(phone.get_by_role("button", name="No, leave now")).to_be_enabled()  # a way out always works
+    say(phone, "what is trafficking?")  # the conversation moves on without the greeting's buttons
+    expect(signs).to_be_disabled()
+    expect(bot_messages(phone).nth(2)).to_be_visible(timeout=ANSWER_TIMEOUT)
+    phone.wait_for_timeout(300)  # any last bubble of the reply
+    choices = f"""() => ({SPLIT_AT_LAST_MESSAGE})().map(part => part
+        .flatMap(b => [...b.querySelectorAll('.cyw-choice')]).map(c => [c.textContent, c.disabled]))"""
+    before, latest = phone.evaluate(choices)
+    assert len(before) == 6  # the welcome's 2, the greeting's 4: all out of play but the way out
+    assert [title for title, disabled in before if not disabled] == ["No, leave now"]
+    assert not any(disabled for _, disabled in latest)  # the latest reply's own buttons, if any, work
+    # The Tab order, with each choice named for the part it is in (the latest reply may repeat titles):
+    # of the old ones only the way out, all of the latest.
+    phone.evaluate(f"""() => ({SPLIT_AT_LAST_MESSAGE})().forEach((part, latest) => part.forEach(b =>
+        b.querySelectorAll('.cyw-choice').forEach(c => c.setAttribute('aria-label',
+            (latest ? 'latest: ' : 'old: ') + c.textContent))))""")
+    stops = tab_stops(phone)
+    assert stops[:3] == ["Quick exit", "Privacy", "Close chat"] and stops[-2:] == ["", "Send"]  # "": the message box
+    assert [stop for stop in stops if stop.startswith(("old: ", "latest: "))] == [
+        "old: No, leave now", *(f"latest: {title}" for title, _ in latest)]
+    # A reload keeps them out of play, and disabled choices stay readable (contrast at least 4.5:1).
+    shown = phone.locator(".cyw-log .cyw-msg").count()
+    phone.reload()
+    expect(phone.locator(".cyw-log .cyw-msg")).to_have_count(shown)
+    assert phone.evaluate(choices) == [before, latest]
+    assert phone.evaluate(LOW_CONTRAST) == []
+
+
+def test_on_a_phone_yes_its_safe_is_followed_by_one_introduction_only(phone):
+    phone.get_by_role("button", name="Yes, it's safe").click()
+    greeting = bot_messages(phone).filter(has=phone.get_by_role("button", name="Signs of trafficking"))
+    expect(greeting).to_be_visible(timeout=ANSWER_TIMEOUT)
+    # The welcome says it is a bot; the greeting goes on from there, with all the rest it says
+    # (what the assistant covers, and what this server keeps).
+    expect(bot_messages(phone).filter(has_text="(a bot)")).to_have_count(1)
+    expect(bot_messages(phone).first).to_contain_text("I'm an automated assistant (a bot), not a person.")
+    expect(greeting.locator(".cyw-text")).to_have_text(re.compile(r"^I share vetted information"))
+    expect(greeting).to_contain_text("I don't ask for your name")
+    expect(greeting).to_contain_text("call 911")
+
+
+def test_on_a_phone_start_over_clears_the_view_too(phone):
+    say(phone, "what are the signs of labor trafficking?")
+    expect(bot_messages(phone).nth(1)).to_be_visible(timeout=ANSWER_TIMEOUT)
+    say(phone, "start over")
+    restarted = bot_messages(phone).filter(has_text="I've forgotten what we talked about")
+    expect(restarted).to_be_visible(timeout=ANSWER_TIMEOUT)
+    expect(phone.locator(".cyw-log .cyw-user")).to_have_count(0)
+    expect(bot_messages(phone)).to_have_count(2)  # the welcome, then the fresh start
+    expect(bot_messages(phone).first).to_contain_text("safe for you to talk")
+    phone.reload()  # and the tab has forgotten it too
+    expect(bot_messages(phone)).to_have_count(2)
+    expect(phone.locator(".cyw-log .cyw-user")).to_have_count(0)
+    assert "labor trafficking" not in phone.evaluate("sessionStorage.getItem('cyw:transcript')")
+    say(phone, "what is trafficking?")  # and the conversation goes on
+    expect(bot_messages(phone).nth(2)).to_be_visible(timeout=ANSWER_TIMEOUT)
+
+
+def test_the_demo_page_has_a_favicon_of_its_own(phone, site):
+    icon = phone.locator("link[rel='icon']")
+    expect(icon).to_have_count(1)
+    href = icon.evaluate("link => link.href")
+    assert href.startswith(site.widget)  # served with the page: nothing fetched from elsewhere
+    # it loads as an image under the page's Content-Security-Policy
+    size = phone.evaluate("""href => new Promise((resolve, reject) => {
+        const img = new Image();
+        img.onload = () => resolve([img.naturalWidth, img.naturalHeight]);
+        img.onerror = reject;
+        img.src = href;
+    })""", href)
+    assert size[0] > 0 and size[1] > 0

@@ -41,6 +41,7 @@ def test_security_headers_allow_connections_to_the_rasa_server_only(url):
     ("/widget.js", "text/javascript; charset=utf-8"),
     ("/widget.css", "text/css; charset=utf-8"),
     ("/vendor/socket.io.min.js", "text/javascript; charset=utf-8"),
+    ("/favicon.svg", "image/svg+xml"),
 ])
 def test_the_widget_files_are_served_with_their_types(url, path, content_type):
     response = requests.get(url + path, timeout=10)
