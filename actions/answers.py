@@ -274,7 +274,8 @@ class ActionAnswerAfterCrisis(Action):
         found = Found()
         if follow_up or is_question(text):
             try:
-                found = reads_in_one_session(find_answer)(tracker, AFTER_CRISIS_FOLLOW_UP if follow_up else AFTER_CRISIS)
+                floor = AFTER_CRISIS_FOLLOW_UP if follow_up else AFTER_CRISIS
+                found = reads_in_one_session(find_answer)(tracker, floor)
             except SQLAlchemyError as error:
                 # Said nothing more: the crisis reply already gave the lines the unavailable message has.
                 logger.error("%s: knowledge base unreachable (%s)", self.name(), type(error).__name__)

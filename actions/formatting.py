@@ -124,7 +124,8 @@ def confidence_caveat(line: StateReportingLine, source_is_official: bool = False
     if caveat is None:
         return None
     if source_is_official:
-        return caveat.format(name=line.name).replace("Please double-check:", "Please double-check on the official page below:")
+        below = "Please double-check on the official page below:"
+        return caveat.format(name=line.name).replace("Please double-check:", below)
     if line.official_url:
         where = f"Confirm it on the official page: {line.official_url}"
     else:

@@ -199,3 +199,4 @@ def test_a_question_whose_answer_was_just_shown_gets_the_next_best_to_choose_fro
     messages, _ = run(ActionAnswerQuestion(), "/ask_definition", "ask_definition", {"answer": shown},
                       slots={"last_answer": shown})
     assert "Source:" in messages[0]["text"]  # a button asks for it again on purpose
+

@@ -199,7 +199,7 @@ def test_a_crisis_conversation_goes_on_and_never_repeats_the_crisis_block(server
                   "can i just text someone instead of calling, my mom checks my phone n he does too",
                   "does he count as a trafficker if hes only 19"]
     replies = [servers.reply(text, sender) for text in follow_ups]
-    for text, reply in zip(follow_ups, replies):
+    for text, reply in zip(follow_ups, replies, strict=True):
         assert "911" in reply and "1-888-373-7888" in reply, text  # the numbers stay one tap away
         assert "not your fault" not in reply and "confidential and not the police" not in reply, text
     assert len(set(replies)) == len(replies)  # never the same block twice
