@@ -500,6 +500,7 @@ def test_on_a_phone_start_over_clears_the_view_too(phone):
     say(phone, "what are the signs of labor trafficking?")
     expect(bot_messages(phone).nth(1)).to_be_visible(timeout=ANSWER_TIMEOUT)
     say(phone, "start over")
+    phone.get_by_role("button", name="Yes, start over").click()  # it asks before it forgets
     restarted = bot_messages(phone).filter(has_text="I've forgotten what we talked about")
     expect(restarted).to_be_visible(timeout=ANSWER_TIMEOUT)
     expect(phone.locator(".cyw-log .cyw-user")).to_have_count(0)

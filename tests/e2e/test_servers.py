@@ -216,6 +216,16 @@ def test_a_new_danger_in_a_crisis_conversation_gets_the_full_crisis_reply_again(
     assert "CyberTipline" in reply and "911" in reply
 
 
+def test_start_over_asks_before_it_forgets(servers):
+    sender = "start-over"
+    servers.reply("how do I report abuse in Oregon", sender)
+    messages = servers.say("let's start over", sender)
+    assert "Start over?" in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/restart"]
+    assert "forgotten" in servers.reply("/restart", sender)
+    assert "Which state" in servers.reply("how do I report abuse", sender)  # Oregon is forgotten
+
+
 def test_the_http_api_needs_the_token(servers):
     assert requests.get(f"{servers.url}/status", timeout=10).status_code == 401
     assert requests.get(f"{servers.url}/status", params={"token": "wrong"}, timeout=10).status_code == 401
