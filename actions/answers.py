@@ -67,6 +67,10 @@ ASKING_WORDS = {
     "abuse", "child", "kid", "trafficking", "say", "mean", "summary", "overview", "please", "pls", "thanks",
     "apply", "relevant", "cover", "list", "main", "important", "require", "requirement", "get", "find", "send",
     "where", "file", "make", "somebody", "someone", "anyone", "talk", "hotlines", "lines", "numbers", "right",
+    # who it is about, and how sure the person is: context, not something more to answer
+    "think", "suspect", "worried", "worry", "believe", "maybe", "might", "foster", "son", "daughter", "student",
+    "friend", "teen", "youth", "girl", "boy", "kid", "kids", "children", "parent", "sister", "brother", "niece",
+    "nephew", "client", "resident",
 }
 # Words that only acknowledge ("ok", "yes", "thanks"): a message of nothing else asks for no answer,
 # though a phrasing somewhere says "is it okay to..." or "yes".

@@ -184,3 +184,10 @@ def test_who_do_i_call_after_a_crisis_reply_gets_the_trafficking_lines_not_a_lis
     ActionReferHotline().run(dispatcher, Tracker("t", {}, message, events, False, None, {}, "action_listen"), domain)
     reply = texts(dispatcher.messages)
     assert "1-888-373-7888" in reply and "Which of these fits best" not in reply
+
+
+def test_who_to_call_about_someone_gets_the_lines_not_an_answer(run):
+    """Who it is about ("my foster son") and how sure one is ("I think") ask nothing more."""
+    reply = texts(*run(ActionReferHotline(), "who do i call if i think my foster son is being trafficked",
+                       "ask_hotline", {"situation": "suspected_trafficking"}))
+    assert "1-888-373-7888" in reply and "confront" not in reply
