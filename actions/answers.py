@@ -286,5 +286,8 @@ class ActionAnswerAfterCrisis(Action):
         if found.answer is not None:
             answered = show_answer(dispatcher, tracker, found.answer, after_crisis_reply=True)
             return [*answered, *events, SlotSet(CRISIS_SHOWN, True)]
+        if follow_up and found.choices and not found.repeated:  # "he says i owe him": debt bondage, or...?
+            ask_which(dispatcher, tracker, found)
+            return [*events, SlotSet(CRISIS_SHOWN, True)]
         dispatcher.utter_message(response="utter_crisis_listening" if follow_up else "utter_crisis_questions")
         return [*events, SlotSet(CRISIS_SHOWN, True)]
