@@ -69,7 +69,7 @@ ASKING_WORDS = {
     "where", "file", "make", "somebody", "someone", "anyone", "talk", "hotlines", "lines", "numbers", "right",
     # who it is about, and how sure the person is: context, not something more to answer
     "think", "suspect", "worried", "worry", "believe", "maybe", "might", "foster", "son", "daughter", "student",
-    "friend", "teen", "youth", "girl", "boy", "kid", "kids", "children", "parent", "sister", "brother", "niece",
+    "friend", "teen", "youth", "girl", "boy", "kids", "children", "parent", "sister", "brother", "niece",
     "nephew", "client", "resident",
 }
 # Words that only acknowledge ("ok", "yes", "thanks"): a message of nothing else asks for no answer,

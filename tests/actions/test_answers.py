@@ -203,6 +203,7 @@ def test_a_question_whose_answer_was_just_shown_gets_the_next_best_to_choose_fro
 
 
 def test_later_in_a_crisis_conversation_close_answers_are_offered_to_choose_from(run):
-    messages, _ = run(ActionAnswerAfterCrisis(), "he says i owe him for my phone", "crisis", slots={"crisis_shown": True})
+    messages, _ = run(ActionAnswerAfterCrisis(), "he says i owe him for my phone", "crisis",
+                      slots={"crisis_shown": True})
     payloads = str(messages[0].get("buttons"))
     assert "term_debt_bondage" in payloads and "/crisis" not in payloads  # a button never sends the crisis again
