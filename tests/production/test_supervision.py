@@ -48,9 +48,11 @@ def test_killed_servers_are_started_again_and_answers_come_back(tmp_path, conten
         return log.read_text(encoding="utf-8", errors="replace")
 
     def answer() -> str:
+        # a new conversation each time: the same question again in one gets "the answer just above"
+        sender = f"supervision-{time.monotonic_ns()}"
         try:
             response = requests.post(f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook", timeout=30,
-                                     json={"sender": "supervision", "message": QUESTION})
+                                     json={"sender": sender, "message": QUESTION})
         except requests.RequestException:
             return ""
         return "\n".join(m.get("text", "") for m in response.json()) if response.ok else ""
