@@ -11,7 +11,7 @@ from actions import formatting
 from actions.answers import answer_if_asked
 from actions.more import utter_paged
 from actions.repository import graceful_when_unreachable, knowledge_base
-from actions.slots import latest_entity
+from actions.slots import entity_or_slot, latest_entity
 
 # Situations where a caller should also know that reports about a child go to CPS or the police.
 CHILD_REPORT_SITUATIONS = {"suspected_trafficking", "abuse_support"}
@@ -33,8 +33,11 @@ class ActionReferHotline(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         kb = knowledge_base()
         situation = latest_entity(tracker, "situation") or tracker.get_slot("situation")
-        if not situation and any(e.get("name") in TALKED_ABOUT_TRAFFICKING for e in tracker.events):
-            situation = "suspected_trafficking"  # "and who do I call?" after talking about signs, risk...
+        talked_about_trafficking = any(e.get("name") in TALKED_ABOUT_TRAFFICKING for e in tracker.events)
+        if not situation and (talked_about_trafficking or latest_entity(tracker, "us_state")):
+            # "and who do I call?" after talking about signs, risk...; "who do I call in Ohio?" in an
+            # assistant about trafficking: the trafficking lines and that state's line
+            situation = "suspected_trafficking"
         if situation == "report_child_abuse":
             return report_abuse(dispatcher, tracker)  # "who do I call to report abuse?": the state's line
         hotlines = kb.hotlines_for(situation) if situation else []
@@ -47,8 +50,8 @@ class ActionReferHotline(Action):
         for hotline in hotlines:
             dispatcher.utter_message(text=formatting.hotline(hotline))
         events: List[Dict[str, Any]] = [SlotSet("situation", situation)]
-        named = latest_entity(tracker, "us_state")
-        line = knowledge_base().state_line(named) if named else None
+        known_state = entity_or_slot(tracker, "us_state")  # named now or earlier in the conversation
+        line = kb.state_line(known_state) if known_state else None
         if situation in CHILD_REPORT_SITUATIONS and line is not None:
             # "who do I call in Ohio?": the state's own line, not "tell me the state"
             events += utter_paged(dispatcher, formatting.state_line(line), [])

@@ -191,3 +191,18 @@ def test_who_to_call_about_someone_gets_the_lines_not_an_answer(run):
     reply = texts(*run(ActionReferHotline(), "who do i call if i think my foster son is being trafficked",
                        "ask_hotline", {"situation": "suspected_trafficking"}))
     assert "1-888-373-7888" in reply and "confront" not in reply
+
+
+def test_who_do_i_call_in_a_state_cold_gets_the_trafficking_lines_and_that_state_s_line(run):
+    """A foster parent's first message, "who do i call in ohio": no list of situations, no "which state?"."""
+    messages, events = run(ActionReferHotline(), "who do i call in ohio", "ask_hotline", {"us_state": "OH"})
+    reply = texts(messages, events)
+    assert "1-888-373-7888" in reply and "1-855-642-4453" in reply
+    assert "Which of these fits best" not in reply and "Tell me the state" not in reply
+
+
+def test_a_state_named_before_the_situation_is_not_asked_again(run):
+    messages, events = run(ActionReferHotline(), "/ask_hotline", "ask_hotline", {"situation": "suspected_trafficking"},
+                           slots={"us_state": "OH"})
+    reply = texts(messages, events)
+    assert "1-855-642-4453" in reply and "Tell me the state" not in reply
