@@ -207,3 +207,12 @@ def test_later_in_a_crisis_conversation_close_answers_are_offered_to_choose_from
                       slots={"crisis_shown": True})
     payloads = str(messages[0].get("buttons"))
     assert "term_debt_bondage" in payloads and "/crisis" not in payloads  # a button never sends the crisis again
+
+
+@pytest.mark.parametrize("follow_up", ["should i tell her parents?", "what if she gets mad at me"])
+def test_someone_helping_a_friend_gets_the_helper_s_answer_to_their_follow_ups(run, content, follow_up):
+    """After "my friend's bf sells her" and the crisis reply, the friend's questions are a helper's."""
+    friend = next(a for a in content.answers if a.key == "helping_a_friend")
+    messages, events = run(ActionAnswerQuestion(), follow_up, "nlu_fallback", slots={"crisis_shown": True})
+    assert friend.summary.split(".")[0] in texts(messages, events)
+    assert "confront" not in texts(messages, events).lower()
