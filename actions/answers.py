@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Dict, List, Sequence
 
 from rasa_sdk import Action, Tracker
@@ -27,7 +26,7 @@ from actions import formatting
 from actions.more import utter_paged
 from actions.repository import Ranked, graceful_when_unreachable, knowledge_base, reads_in_one_session
 from actions.slots import latest_entities, latest_entity, latest_intent
-from knowledge.language import analyse, content_lemmas
+from knowledge.language import lemmas_of
 from knowledge.schema import Answer
 
 logger = logging.getLogger(__name__)
@@ -117,7 +116,7 @@ def find_answer(tracker: Tracker, floor: float | None = None) -> Found:
     if question.startswith("/"):  # a button ("Signs of trafficking"): the topic's general answer
         general = next(iter(kb.answers(*topics[:1])), None)
         return Found(answer=general) if general is not None else Found()
-    if not set(content_lemmas(analyse(question))) - lemmas_of(ACKNOWLEDGING):
+    if not set(lemmas_of(question)) - lemma_set(ACKNOWLEDGING):
         return Found()
     return settle(kb.rank_answers(question, topics, latest_entities(tracker, "topic")), floor,
                   tracker.get_slot(LAST_ANSWER))
@@ -134,16 +133,11 @@ def message_asks_more(tracker: Tracker) -> bool:
     for start, end in reversed(spans):
         text = text[:start] + " " + text[end:]
     named = " ".join(str(e.get("value", "")).replace("_", " ") for e in tracker.latest_message.get("entities", []))
-    return bool(set(content_lemmas(analyse(text))) - lemmas_of(ASKING_WORDS) - set(content_lemmas(analyse(named))))
+    return bool(set(lemmas_of(text)) - lemma_set(ASKING_WORDS) - set(lemmas_of(named)))
 
 
-def lemmas_of(words: set[str]) -> frozenset[str]:
-    return _lemmas_of(" ".join(sorted(words)))
-
-
-@lru_cache(maxsize=4)
-def _lemmas_of(text: str) -> frozenset[str]:
-    return frozenset(content_lemmas(analyse(text)))
+def lemma_set(words: set[str]) -> frozenset[str]:
+    return frozenset(lemmas_of(" ".join(sorted(words))))
 
 
 def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, own_reply_answers: bool = True
@@ -185,16 +179,14 @@ def show_answer(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answ
     a crisis reply (`after_crisis_reply`), which gave them, they are not repeated."""
     kb = knowledge_base()
     safety = after_crisis_reply or in_safety_mode(tracker)
-    lines = [h for h in (kb.hotline(key) for key in answer.hotlines if not (safety and key in SAFETY_LINES))
-             if h is not None]
+    lines = kb.hotlines([key for key in answer.hotlines if not (safety and key in SAFETY_LINES)])
     reading = () if safety else kb.publications(answer.publications)
     buttons = [] if safety else [
         {"title": "Publications on this", "payload": "/find_publications"},
         {"title": "Who do I call?", "payload": '/ask_hotline{"situation": "suspected_trafficking"}'}]
     events = utter_paged(dispatcher, formatting.answer(answer, lines, reading), buttons)
     if safety and not after_crisis_reply:
-        numbers = [h for h in (kb.hotline(key) for key in SAFETY_LINES) if h is not None]
-        dispatcher.utter_message(text="\n".join(formatting.next_step(h) for h in numbers))
+        dispatcher.utter_message(text="\n".join(formatting.next_step(h) for h in kb.hotlines(SAFETY_LINES)))
     # Remember what we talk about, for "do you have a publication on that?"
     talked_about = answer.subtopics[0] if answer.subtopics else answer.topic
     return [*events, SlotSet("topic", talked_about), SlotSet(LAST_ANSWER, answer.key)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from knowledge.language import analyse, content_lemmas
+from knowledge.language import lemmas_of
 from knowledge.language import words as _words  # functions below name their word lists `words`
 
 LETTERS = "abcd"
@@ -112,10 +112,10 @@ def _by_words(text: str, options: Sequence[str]) -> int | None:
     for index, option in enumerate(options):
         if said and said == _phrase(option):
             return index
-    reply = set(content_lemmas(analyse(text)))
+    reply = set(lemmas_of(text))
     if not reply:
         return None
-    scores = [len(reply & set(content_lemmas(analyse(option)))) for option in options]
+    scores = [len(reply & set(lemmas_of(option))) for option in options]
     best = max(scores)
     # Two words or more of the option and hardly anything else, and no other option as close: one
     # shared word ("quiz me on laws": "laws") names no option.

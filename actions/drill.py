@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions import choice, formatting
 from actions.quiz import focus, seeded_random
 from actions.repository import graceful_when_unreachable, knowledge_base, reads_in_one_session
-from knowledge.language import analyse, content_lemmas
+from knowledge.language import lemmas_of
 from knowledge.schema import Drill
 
 DRILL_LENGTH = 5
@@ -28,11 +28,11 @@ def covered_terms(drill: Drill, reply: str) -> tuple[list[str], list[str]]:
     """The key terms the reply mentions and those it leaves out. A term counts when all its
     meaningful words are there in any form ("reported to the police within 24 hrs" is not "law
     enforcement", but "24 hour" is "24 hours")."""
-    said = set(content_lemmas(analyse(reply)))
+    said = set(lemmas_of(reply))
     lowered = reply.lower()
     hit, missed = [], []
     for term in drill.key_terms:
-        words = set(content_lemmas(analyse(term)))
+        words = set(lemmas_of(term))
         (hit if term.lower() in lowered or (words and words <= said) else missed).append(term)
     return hit, missed
 

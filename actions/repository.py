@@ -207,8 +207,15 @@ class KnowledgeBase:
         return bool(query.topics or query.audiences or query.types or set(query.free_terms) - generic)
 
     def publications(self, keys: Sequence[str]) -> list[Publication]:
+        return self._each(Publication, keys)
+
+    def hotlines(self, keys: Sequence[str]) -> list[Hotline]:
+        return self._each(Hotline, keys)
+
+    def _each(self, entity: type[Record], keys: Sequence[str]) -> list[Record]:
+        """The entries of `keys`, in that order, leaving out keys the knowledge base does not have."""
         records = self._records()
-        return [p for p in (records.get(Publication, k) for k in keys) if p is not None]
+        return [r for r in (records.get(entity, k) for k in keys) if r is not None]
 
     def find_publications(self, words: str, *, topic: str | None = None, audience: str | None = None,
                           pub_type: str | None = None, offset: int = 0, limit: int = 3) -> list[Publication]:

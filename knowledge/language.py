@@ -59,6 +59,14 @@ def content_lemmas(doc: Doc) -> list[str]:
     ]
 
 
+@lru_cache(maxsize=256)
+def lemmas_of(text: str) -> tuple[str, ...]:
+    """The content lemmas of a text, cached: in one turn several parts read the same message (the
+    ranking, whether it only acknowledges, whether it asks more), and option and phrase lists come
+    back again and again."""
+    return tuple(content_lemmas(analyse(text)))
+
+
 def tag_token(facet: str, key: str) -> str:
     """A single searchable word standing for a vocabulary term, e.g. topicsextrafficking.
 

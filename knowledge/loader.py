@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from knowledge.content import Content
-from knowledge.language import Term, VocabularyMatcher, analyse, content_lemmas, tag_token
+from knowledge.language import Term, VocabularyMatcher, analyse, lemmas_of, tag_token
 from knowledge.schema import Base, Document, DocumentTag, LoadInfo, VocabularyTerm
 
 # PostgreSQL: weights A (title; an answer's asked_as, the ways people ask its question) > B (tags) > C (body).
@@ -34,7 +34,7 @@ def vocabulary_matcher(terms: Iterable[VocabularyTerm]) -> VocabularyMatcher:
 
 
 def normalized(words: str) -> str:
-    return " ".join(content_lemmas(analyse(words)))
+    return " ".join(lemmas_of(words))
 
 
 def _documents(content: Content) -> list[tuple[Document, list[DocumentTag]]]:

@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from knowledge.language import analyse, content_lemmas
+from knowledge.language import lemmas_of
 from knowledge.schema import Answer
 
 PHRASING_CHARACTERS, PHRASING_LEMMAS, ANSWER_TEXT = 1.0, 1.0, 1.0
@@ -31,7 +31,7 @@ _SENTENCE = re.compile(r"[^.?!\n]+[?]+")
 
 
 def lemmas(text: str) -> str:
-    return " ".join(content_lemmas(analyse(text)))
+    return " ".join(lemmas_of(text))
 
 
 def asked_part(text: str) -> str | None:
