@@ -75,6 +75,13 @@ ASKING_WORDS = {
 # though a phrasing somewhere says "is it okay to..." or "yes".
 ACKNOWLEDGING = {"ok", "okay", "yes", "yeah", "yep", "yup", "sure", "thanks", "thank", "nvm", "cool", "alright",
                  "fine", "nope", "kk", "hmm", "idk", "maybe", "right", "got", "it", "see", "oh", "well"}
+# "What should I do right now?" has nothing to rank: in a conversation about a child someone suspects
+# is harmed (the lines for it, or a state's line, were given) it asks for a helper's first steps; in a
+# crisis conversation, or with no such context, it gets no answer (the listening note, or "did you mean").
+WHAT_NOW = re.compile(r"\bwhat\b.*\bdo\b", re.IGNORECASE)
+WHAT_NOW_WORDS = {"right", "now", "next", "first", "step", "ok", "okay", "so", "then", "help", "please", "asap"}
+ABOUT_A_CHILD = {"suspected_trafficking", "report_child_abuse", "abuse_support"}  # situations
+HELPER_FIRST_STEPS = "suspect_child_trafficked_first_steps"
 # A message asks something when it has a question mark, a question word, or a verb before its
 # subject ("is that trafficking", "can i text"), or ends in "right": "he's outside" asks nothing.
 ASKS = re.compile(r"\?|\b(what|how|why|where|who|which|whats|hows)\b|"
@@ -116,10 +123,20 @@ def find_answer(tracker: Tracker, floor: float | None = None) -> Found:
     if question.startswith("/"):  # a button ("Signs of trafficking"): the topic's general answer
         general = next(iter(kb.answers(*topics[:1])), None)
         return Found(answer=general) if general is not None else Found()
+    if WHAT_NOW.search(question) and not set(lemmas_of(question)) - lemma_set(WHAT_NOW_WORDS):
+        return helper_first_steps(tracker)
     if not set(lemmas_of(question)) - lemma_set(ACKNOWLEDGING):
         return Found()
     return settle(kb.rank_answers(question, topics, latest_entities(tracker, "topic")), floor,
                   tracker.get_slot(LAST_ANSWER))
+
+
+def helper_first_steps(tracker: Tracker) -> Found:
+    """For "what should I do right now?": a helper's first steps when the conversation is about a child
+    someone suspects is harmed, and never in a crisis conversation (the person may be the child)."""
+    helping = tracker.get_slot("situation") in ABOUT_A_CHILD or tracker.get_slot("us_state")
+    steps = knowledge_base().answer(HELPER_FIRST_STEPS) if helping and not in_safety_mode(tracker) else None
+    return Found(answer=steps) if steps is not None else Found()
 
 
 def message_asks_more(tracker: Tracker) -> bool:
@@ -183,13 +200,26 @@ def show_answer(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answ
     reading = () if safety else kb.publications(answer.publications)
     buttons = [] if safety else [
         {"title": "Publications on this", "payload": "/find_publications"},
-        {"title": "Who do I call?", "payload": '/ask_hotline{"situation": "suspected_trafficking"}'}]
+        {"title": "Who do I call?", "payload": "/ask_hotline"}]  # this answer's lines (actions/referrals.py)
     events = utter_paged(dispatcher, formatting.answer(answer, lines, reading), buttons)
     if safety and not after_crisis_reply:
         dispatcher.utter_message(text="\n".join(formatting.next_step(h) for h in kb.hotlines(SAFETY_LINES)))
     # Remember what we talk about, for "do you have a publication on that?"
     talked_about = answer.subtopics[0] if answer.subtopics else answer.topic
     return [*events, SlotSet("topic", talked_about), SlotSet(LAST_ANSWER, answer.key)]
+
+
+def answer_just_shown(tracker: Tracker) -> Answer | None:
+    """The answer shown in reply to the message before this one, if any."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users > 1:
+                return None
+        elif event.get("event") == "slot" and event.get("name") == LAST_ANSWER and event.get("value"):
+            return knowledge_base().answer(str(event["value"]))
+    return None
 
 
 def ask_which(dispatcher: CollectingDispatcher, tracker: Tracker, found: Found) -> None:

@@ -8,10 +8,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
-from actions.answers import answer_if_asked
+from actions.answers import SAFETY_LINES, answer_if_asked, answer_just_shown
 from actions.more import utter_paged
 from actions.repository import graceful_when_unreachable, knowledge_base
 from actions.slots import entity_or_slot, latest_entity
+from knowledge.schema import Hotline
 
 # Situations where a caller should also know that reports about a child go to CPS or the police.
 CHILD_REPORT_SITUATIONS = {"suspected_trafficking", "abuse_support"}
@@ -25,6 +26,24 @@ URGENCY = ("immediate_danger", "suicidal_thoughts", "suspected_trafficking", "mi
 SOMETHING_ELSE = "something_else"
 
 
+def lines_of_answer_just_shown(tracker: Tracker) -> list[Hotline]:
+    """"Who do I call?", "who do I report it to?" right after an answer that names lines of its own
+    (NCMEC for a child missing from care, the CyberTipline for an online ad): those lines, not a
+    list of situations or the state's child abuse line. Answers naming only 911 and the trafficking
+    hotline leave the question to the situation."""
+    if latest_entity(tracker, "situation") or latest_entity(tracker, "us_state"):
+        return []
+    answer = answer_just_shown(tracker)
+    if answer is None or not set(answer.hotlines) - set(SAFETY_LINES):
+        return []
+    return knowledge_base().hotlines(answer.hotlines)
+
+
+def utter_lines(dispatcher: CollectingDispatcher, lines: list[Hotline]) -> None:
+    for hotline in lines:
+        dispatcher.utter_message(text=formatting.hotline(hotline))
+
+
 class ActionReferHotline(Action):
     def name(self) -> str:
         return "action_refer_hotline"
@@ -32,6 +51,9 @@ class ActionReferHotline(Action):
     @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         kb = knowledge_base()
+        if lines := lines_of_answer_just_shown(tracker):
+            utter_lines(dispatcher, lines)
+            return []
         situation = latest_entity(tracker, "situation") or tracker.get_slot("situation")
         talked_about_trafficking = any(e.get("name") in TALKED_ABOUT_TRAFFICKING for e in tracker.events)
         if not situation and (talked_about_trafficking or latest_entity(tracker, "us_state")):
@@ -47,8 +69,7 @@ class ActionReferHotline(Action):
         if not hotlines:
             ask_situation(dispatcher, later=situation == SOMETHING_ELSE)
             return [SlotSet("situation", None)]
-        for hotline in hotlines:
-            dispatcher.utter_message(text=formatting.hotline(hotline))
+        utter_lines(dispatcher, hotlines)
         events: List[Dict[str, Any]] = [SlotSet("situation", situation)]
         known_state = entity_or_slot(tracker, "us_state")  # named now or earlier in the conversation
         line = kb.state_line(known_state) if known_state else None
@@ -80,6 +101,9 @@ def report_abuse(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
     ("can I report without my name?") when one fits, or else the question "which state?"."""
     named = latest_entity(tracker, "us_state")
     abbr = named or tracker.get_slot("us_state")
+    if lines := lines_of_answer_just_shown(tracker):  # "who do I report it to?" about a child missing from care
+        utter_lines(dispatcher, lines)
+        return []
     if not named:
         answered = answer_if_asked(dispatcher, tracker, own_reply_answers=bool(abbr))
         if answered is not None:

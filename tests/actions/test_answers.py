@@ -216,3 +216,18 @@ def test_someone_helping_a_friend_gets_the_helper_s_answer_to_their_follow_ups(r
     messages, events = run(ActionAnswerQuestion(), follow_up, "nlu_fallback", slots={"crisis_shown": True})
     assert friend.summary.split(".")[0] in texts(messages, events)
     assert "confront" not in texts(messages, events).lower()
+
+
+@pytest.mark.parametrize("slots, expected", [
+    ({"situation": "suspected_trafficking", "us_state": "OH"}, "Try not to panic"),  # the foster parent
+    ({"us_state": "OH"}, "Try not to panic"),  # after a state's reporting line
+    ({"situation": "suspected_trafficking", "crisis_shown": True}, None),  # maybe the child: listened to
+    ({}, None),  # nothing to go on
+])
+def test_what_should_i_do_right_now_is_read_in_the_conversation_s_context(run, slots, expected):
+    messages, events = run(ActionAnswerUnclear(), "what should I do right now?", "nlu_fallback", slots=slots)
+    reply = texts(messages, events)
+    if expected:
+        assert expected in reply and "911" in reply
+    else:
+        assert "Try not to panic" not in reply and "lgbtq" not in reply.lower()

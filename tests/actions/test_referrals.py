@@ -206,3 +206,25 @@ def test_a_state_named_before_the_situation_is_not_asked_again(run):
                            slots={"us_state": "OH"})
     reply = texts(messages, events)
     assert "1-855-642-4453" in reply and "Tell me the state" not in reply
+
+
+def shown(answer_key: str) -> list[dict]:
+    """The conversation so far: a question answered with `answer_key`."""
+    return [{"event": "user", "text": "q", "parse_data": {"intent": {"name": "ask_definition"}}},
+            {"event": "slot", "name": "last_answer", "value": answer_key}]
+
+
+@pytest.mark.parametrize("action, text, intent", [
+    (ActionReportAbuse(), "who do i report it to?", "report_abuse"),
+    (ActionReferHotline(), "/ask_hotline", "ask_hotline"),  # the answer's "Who do I call?" button
+])
+def test_who_to_report_to_after_the_missing_from_care_answer_is_law_enforcement_and_ncmec(run, action, text, intent):
+    """Issue 21's caseworker: not "which state?" (the child abuse line) for a child missing from care."""
+    messages, events = run(action, text, intent, history=shown("youth_missing_from_care_what_to_do"))
+    reply = texts(messages, events)
+    assert "1-800-843-5678" in reply and "911" in reply and "Which state" not in reply
+
+
+def test_after_an_answer_naming_only_the_general_lines_the_report_question_asks_the_state(run):
+    messages, _ = run(ActionReportAbuse(), "who do i report it to?", "report_abuse", history=shown("signs_at_school"))
+    assert messages[0]["response"] == "utter_ask_state"
