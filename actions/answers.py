@@ -227,6 +227,11 @@ def ask_which(dispatcher: CollectingDispatcher, tracker: Tracker, found: Found) 
     # "crisis", which would send the crisis reply again).
     intent = latest_intent(tracker) or ""
     intent = intent if intent in INTENT_TOPICS and intent != "crisis" else "ask_definition"
+    if found.repeated and not found.choices and in_safety_mode(tracker):
+        # in a crisis conversation, listening and the questions people in danger ask, not "ask another way"
+        dispatcher.utter_message(text="That is the answer just above.")
+        dispatcher.utter_message(response="utter_crisis_listening")
+        return
     if found.repeated:
         text = ("That is the answer just above. Is your question one of these instead?" if found.choices else
                 "That is the answer just above. Could you ask it another way, or tell me more?")

@@ -231,3 +231,10 @@ def test_what_should_i_do_right_now_is_read_in_the_conversation_s_context(run, s
         assert expected in reply and "911" in reply
     else:
         assert "Try not to panic" not in reply and "lgbtq" not in reply.lower()
+
+
+def test_in_a_crisis_conversation_the_answer_just_shown_again_gets_the_listening_note(run):
+    messages, _ = run(ActionAnswerUnclear(), "what if she gets mad at me", "nlu_fallback",
+                      slots={"crisis_shown": True, "last_answer": "helping_a_friend"})
+    assert messages[0]["text"] == "That is the answer just above."
+    assert messages[1]["response"] == "utter_crisis_listening"

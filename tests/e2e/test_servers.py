@@ -216,6 +216,36 @@ def test_a_new_danger_in_a_crisis_conversation_gets_the_full_crisis_reply_again(
     assert "CyberTipline" in reply and "911" in reply
 
 
+def test_the_foster_parent_in_ohio_gets_both_lines_then_a_helper_s_first_steps(servers):
+    """Issue 21: "who do i call in ohio" as a first message, then "what should I do right now?"."""
+    sender = "foster-parent-ohio"
+    lines = servers.reply("who do i call in ohio", sender)
+    assert "1-888-373-7888" in lines and "1-855-642-4453" in lines and "Which of these" not in lines
+    steps = servers.reply("what should I do right now?", sender)
+    assert "Try not to panic" in steps and "child protective services" in steps and "Did you mean" not in steps
+
+
+def test_someone_helping_a_friend_is_answered_as_a_helper(servers):
+    sender = "helping-a-friend"
+    assert "911" in servers.reply("my friend's boyfriend makes her sleep with older guys for money", sender)
+    reply = servers.reply("should i tell her parents?", sender)
+    assert "tell someone you trust" in reply and "1-888-373-7888" in reply and "confront" not in reply
+
+
+def test_the_caseworker_with_a_youth_missing_from_care_is_told_whom_to_report_to(servers):
+    sender = "caseworker-missing"
+    first = servers.reply("a 15 yo on my caseload didn't come back to her placement last night, what do i do?", sender)
+    assert "24 hours" in first and "NCMEC" in first
+    whom = servers.reply("who do i report it to?", sender)
+    assert "1-800-843-5678" in whom and "Which state" not in whom
+
+
+def test_a_school_counselor_gets_the_school_staff_steps_not_a_list_of_signs(servers):
+    reply = servers.reply("I'm a school counselor. one of my students has a much older boyfriend who picks her up, "
+                          "she has a new phone and keeps missing school. what should i do?", "school-counselor")
+    assert "follow your school's protocol" in reply
+
+
 def test_start_over_asks_before_it_forgets(servers):
     sender = "start-over"
     servers.reply("how do I report abuse in Oregon", sender)
