@@ -43,6 +43,7 @@ bench: kb  ## load benchmark, embedded default and production configuration; wri
 
 lint: setup
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m knowledge validate
 	../shared/tools/check-numbers knowledge actions bot data domain.yml README.md
 
@@ -62,4 +63,4 @@ eval: kb  ## answer retrieval, held-out NLU test, 5-fold cross-validation and th
 	$(PY) scripts/evaluate.py
 
 clean:
-	rm -rf models var results .pytest_cache
+	rm -rf models var results .pytest_cache .mypy_cache
