@@ -1,5 +1,6 @@
 # make run   — set everything up and start the assistant
 # make test  — set everything up and run the whole test suite (what CI runs)
+# make test-fast — the tests that need no trained model (no training, no Rasa server): pytest -m "not e2e"
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -10,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup kb train run shell test eval bench lint validate review clean
+.PHONY: setup kb train run shell test test-fast eval bench lint validate review clean
 
 setup: $(VENV)/.installed
 
@@ -49,6 +50,10 @@ lint: setup
 
 test: train $(CHROMIUM)
 	$(PY) -m pytest
+
+# Every test that uses the trained model is marked e2e (tests/conftest.py): these are the others.
+test-fast: setup
+	$(PY) -m pytest -m "not e2e"
 
 # The browser test (tests/browser/) drives Debian's chromium; Playwright never downloads a browser.
 $(CHROMIUM):
