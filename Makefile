@@ -1,5 +1,6 @@
 # make run   — set everything up and start the assistant
 # make test  — set everything up and run the whole test suite (what CI runs)
+# make test-fast — the tests that need no trained model (no training, no Rasa server): pytest -m "not e2e"
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -10,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup kb train run shell test eval bench lint validate review clean
+.PHONY: setup kb train run shell test test-fast eval bench lint validate review clean
 
 setup: $(VENV)/.installed
 
@@ -43,11 +44,16 @@ bench: kb  ## load benchmark, embedded default and production configuration; wri
 
 lint: setup
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m knowledge validate
 	../shared/tools/check-numbers knowledge actions bot data domain.yml README.md
 
 test: train $(CHROMIUM)
 	$(PY) -m pytest
+
+# Every test that uses the trained model is marked e2e (tests/conftest.py): these are the others.
+test-fast: setup
+	$(PY) -m pytest -m "not e2e"
 
 # The browser test (tests/browser/) drives Debian's chromium; Playwright never downloads a browser.
 $(CHROMIUM):
@@ -62,4 +68,4 @@ eval: kb  ## answer retrieval, held-out NLU test, 5-fold cross-validation and th
 	$(PY) scripts/evaluate.py
 
 clean:
-	rm -rf models var results .pytest_cache
+	rm -rf models var results .pytest_cache .mypy_cache

@@ -30,7 +30,8 @@ def covered_terms(drill: Drill, reply: str) -> tuple[list[str], list[str]]:
     enforcement", but "24 hour" is "24 hours")."""
     said = set(lemmas_of(reply))
     lowered = reply.lower()
-    hit, missed = [], []
+    hit: list[str] = []
+    missed: list[str] = []
     for term in drill.key_terms:
         words = set(lemmas_of(term))
         (hit if term.lower() in lowered or (words and words <= said) else missed).append(term)
@@ -120,6 +121,8 @@ class ValidateDrillForm(FormValidationAction):
         if said == "repeat":
             return {"drill_answer": None}
         drill = knowledge_base().drill(questions[index])
+        if drill is None:  # a load of the content took it away mid-drill
+            raise LookupError(f"the knowledge base has no drill {questions[index]!r}")
         dispatcher.utter_message(text=model_answer(drill, "" if said == "skip" else text))
         state["answered"] = True
         return {"drill_answer": None, "drill": state}

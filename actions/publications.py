@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import formatting
 from actions.repository import graceful_when_unreachable, knowledge_base
 from actions.slots import latest_entity
+from knowledge.schema import Publication
 
 PAGE = 3
 # Words that ask for publications without saying about what.
@@ -20,14 +21,14 @@ GENERIC_WORDS = {"publication", "resource", "reading", "read", "material", "reco
 MORE_BUTTON = {"title": "More", "payload": "/more_results"}
 
 
-def _find(search: Dict[str, Any], offset: int) -> list:
+def _find(search: Dict[str, Any], offset: int) -> list[Publication]:
     """One page of a search, and one more result to know whether there is a next page."""
     return knowledge_base().find_publications(search["words"], topic=search["topic"], audience=search["audience"],
                                               pub_type=search["type"], offset=offset, limit=PAGE + 1)
 
 
 def _show_page(dispatcher: CollectingDispatcher, search: Dict[str, Any], offset: int,
-               found: list | None = None) -> List[Dict[str, Any]]:
+               found: list[Publication] | None = None) -> List[Dict[str, Any]]:
     """Show one page of results for a search; remember where the next page starts."""
     kb = knowledge_base()
     found = _find(search, offset) if found is None else found
@@ -52,7 +53,7 @@ class ActionFindPublications(Action):
     @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
-        search = {
+        search: Dict[str, Any] = {
             "words": "" if text.startswith("/") else text,  # a button payload is not words to search
             "topic": latest_entity(tracker, "topic"),
             "audience": latest_entity(tracker, "audience"),

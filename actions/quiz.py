@@ -50,7 +50,8 @@ def focus(tracker: Tracker) -> tuple[str | None, Callable[[Any], bool]]:
     law = latest_entity(tracker, "law")
     item = kb.law(law) if law else None
     if item is not None:
-        return item.short_name or item.name, lambda s: s.source_kind == "law" and s.source_key == item.key
+        key: str = item.key
+        return item.short_name or item.name, lambda s: s.source_kind == "law" and s.source_key == key
     text = (tracker.latest_message.get("text") or "").lower()
     if any(word in text for word in HOTLINE_WORDS):
         return "which line to call", lambda s: s.source_kind == "hotline"
@@ -58,8 +59,13 @@ def focus(tracker: Tracker) -> tuple[str | None, Callable[[Any], bool]]:
     for topic in [*latest_entities(tracker, "topic"), *situations]:
         label = kb.label("topics", topic)
         if label:
-            return label.lower(), lambda s, topic=topic: topic in s.topics
+            return label.lower(), _on_topic(topic)
     return None, lambda s: True
+
+
+def _on_topic(topic: str) -> Callable[[Any], bool]:
+    """The test of a scenario or drill on `topic`."""
+    return lambda s: topic in s.topics
 
 
 def select_questions(scenarios: Sequence[Scenario], rng: random.Random, count: int = QUIZ_LENGTH) -> list[Scenario]:

@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from time import monotonic
-from typing import Any, Callable, Dict, Iterator, List, Sequence, TypeVar
+from typing import Any, Callable, Dict, Iterator, List, ParamSpec, Sequence, TypeVar
 
 import numpy as np
 from rasa_sdk import Action, Tracker
@@ -45,7 +45,8 @@ from knowledge.search import (
 # round trip to the database (on PostgreSQL the version read was a quarter of the action server's work).
 VERSION_CHECK_SECONDS = 1.0
 UNAVAILABLE = "utter_service_unavailable"  # the hotline message when the knowledge base cannot be reached
-SOURCE_TABLES = {"law": Law, "publication": Publication, "answer": Answer, "hotline": Hotline}
+Source = Law | Publication | Answer | Hotline  # what a scenario or drill names as where its facts come from
+SOURCE_TABLES: dict[str, type[Source]] = {"law": Law, "publication": Publication, "answer": Answer, "hotline": Hotline}
 # Answer ranking (rank_answers): the full-text search's weight beside knowledge/ranking.py's
 # similarities, and the nudges from the classifier's intent and entities (docs/EVALUATION.md).
 # A topic's general answer (answers.yml) is nudged too: "what are the signs?" names no setting, and
@@ -53,8 +54,10 @@ SOURCE_TABLES = {"law": Law, "publication": Publication, "answer": Answer, "hotl
 FULL_TEXT, TOPIC_NUDGE, GENERAL_NUDGE, GENERIC_NUDGE, SUBTOPIC_NUDGE = 1.0, 0.15, 0.2, 1.0, 0.1
 logger = logging.getLogger(__name__)
 Record = TypeVar("Record", bound=Base)
-Run = TypeVar("Run", bound=Callable[[Any, CollectingDispatcher, Tracker, Dict[str, Any]], List[Dict[str, Any]]])
-Reads = TypeVar("Reads", bound=Callable[..., Any])
+AnAction = TypeVar("AnAction", bound=Action)
+Run = Callable[[AnAction, CollectingDispatcher, Tracker, Dict[str, Any]], List[Dict[str, Any]]]  # an action's `run`
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
 # The session of the action running now (KnowledgeBase.one_session), if it opened one
 _action_session: ContextVar[Session | None] = ContextVar("knowledge_session", default=None)
 
@@ -125,9 +128,10 @@ class KnowledgeBase:
         # Records stay readable after the session closes: the actions only read them.
         with Session(self._engine, future=True, expire_on_commit=False) as session:
             started = monotonic()
-            recent = self._version is not None and started - self._version[1] < VERSION_CHECK_SECONDS
+            # the content version read less than VERSION_CHECK_SECONDS ago, if any
+            recent = self._version if self._version and started - self._version[1] < VERSION_CHECK_SECONDS else None
             if recent:
-                assume_content_version(session, self._version[0])
+                assume_content_version(session, recent[0])
             yield session
             # Otherwise read in the block only if something there needed a record: an action that needs
             # none (a quiz that never started, finished) makes no round trip, and works with the database down.
@@ -254,9 +258,14 @@ class KnowledgeBase:
     def drill(self, key: str) -> Drill | None:
         return self._records().get(Drill, key)
 
-    def entry(self, kind: str, key: str) -> Law | Publication | Answer | Hotline | None:
-        """The entry a scenario or drill names as its source (kind: law | publication | answer | hotline)."""
-        return self._records().get(SOURCE_TABLES[kind], key)
+    def entry(self, kind: str, key: str) -> Source:
+        """The entry a scenario or drill names as its source (kind: law | publication | answer | hotline),
+        which the content's validation makes sure exists."""
+        entry = self._records().get(SOURCE_TABLES[kind], key)
+        # not there: None (the isinstance also tells mypy the type: for one of several tables it infers `object`)
+        if not isinstance(entry, (Law, Publication, Answer, Hotline)):
+            raise LookupError(f"the knowledge base has no {kind} {key!r}")
+        return entry
 
 
 @lru_cache(maxsize=1)
@@ -265,17 +274,17 @@ def knowledge_base() -> KnowledgeBase:
     return KnowledgeBase(make_engine(autocommit=True))  # the actions only read, a query at a time
 
 
-def reads_in_one_session(reads: Reads) -> Reads:
+def reads_in_one_session(reads: Callable[Params, Result]) -> Callable[Params, Result]:
     """`reads` (an action's `run`, a form's `validate_<slot>`) with every knowledge-base query it makes
     in one session. Used alone on a form's validation, a knowledge base that cannot be reached is left
     to Rasa's side (bot/action_fallback.py), which sends the hotline message."""
 
     @functools.wraps(reads)
-    def in_one_session(*args: Any, **kwargs: Any) -> Any:
+    def in_one_session(*args: Params.args, **kwargs: Params.kwargs) -> Result:
         with knowledge_base().one_session():
             return reads(*args, **kwargs)
 
-    return in_one_session  # type: ignore[return-value]
+    return in_one_session
 
 
 def unavailable_said_this_turn(tracker: Tracker, domain: Dict[str, Any]) -> bool:
@@ -290,14 +299,14 @@ def unavailable_said_this_turn(tracker: Tracker, domain: Dict[str, Any]) -> bool
     return False
 
 
-def graceful_when_unreachable(run: Run) -> Run:
+def graceful_when_unreachable(run: Run[AnAction]) -> Run[AnAction]:
     """An action's `run` that reads the knowledge base in one session and, when the knowledge base
     cannot be reached, says so with the hotline instead of failing (which would leave the user with
     no answer)."""
     in_one_session = reads_in_one_session(run)
 
     @functools.wraps(run)
-    def guarded(action: Action, dispatcher: CollectingDispatcher, tracker: Tracker,
+    def guarded(action: AnAction, dispatcher: CollectingDispatcher, tracker: Tracker,
                 domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         try:
             try:
@@ -316,5 +325,5 @@ def graceful_when_unreachable(run: Run) -> Run:
                 dispatcher.utter_message(response=UNAVAILABLE)
             return []
 
-    return guarded  # type: ignore[return-value]
+    return guarded
 

@@ -36,7 +36,7 @@ class KeptAliveEndpoint(EndpointConfig):
         return cls(endpoint.url, endpoint.params, endpoint.headers, endpoint.basic_auth, endpoint.token,
                    endpoint.token_name, endpoint.cafile, **endpoint.kwargs)
 
-    def session(self) -> contextlib.nullcontext[aiohttp.ClientSession]:  # type: ignore[override]
+    def session(self) -> contextlib.nullcontext[aiohttp.ClientSession]:
         # Rasa's request() closes the session it gets at the end of `async with`; a kept one stays open
         loop = asyncio.get_running_loop()
         # the session carries the endpoint's headers and credentials, as Rasa's would

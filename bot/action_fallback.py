@@ -111,5 +111,5 @@ class ActionWithFallback(RemoteAction):
         return await asyncio.wait_for(super().run(output_channel, nlg, tracker, domain), ACTION_TIMEOUT_SECONDS)
 
 
-rasa_actions.RemoteAction = ActionWithFallback  # type: ignore[misc]
-rasa_forms.RemoteAction = ActionWithFallback  # type: ignore[misc]
+rasa_actions.RemoteAction = ActionWithFallback
+rasa_forms.RemoteAction = ActionWithFallback

@@ -5,7 +5,9 @@ it, so it is kept out of this process: start-up takes seconds less and hundreds 
 """
 import sys
 
-sys.modules.setdefault("tensorflow", None)  # makes `import tensorflow` fail fast inside thinc
+# makes `import tensorflow` fail fast inside thinc (a None entry is how Python blocks an import; typeshed
+# types sys.modules as modules only)
+sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]
 
 from rasa_sdk.__main__ import main  # noqa: E402
 

@@ -40,7 +40,7 @@ async def install(app: Sanic, _loop: Any = None) -> None:
     """Listener (after_server_start, once the agent is loaded)."""
     agent: Agent | None = getattr(app.ctx, "agent", None)
     if agent is not None:
-        agent.handle_message = answered(agent, agent.handle_message)  # type: ignore[method-assign]
+        agent.handle_message = answered(agent, agent.handle_message)
 
 
 def answered(agent: Agent, handle_message: Callable[[UserMessage], Awaitable[Any]]
@@ -66,7 +66,7 @@ def _count_responses(channel: OutputChannel) -> list[int]:
         count[0] += 1
         await send_response(recipient_id, message)
 
-    channel.send_response = counted  # type: ignore[method-assign]  # this message's channel only
+    channel.send_response = counted  # this message's channel only
     return count
 
 

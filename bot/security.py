@@ -203,7 +203,8 @@ def rest_message(request: Request) -> tuple[str | None, str | None]:
     sender = body.get("sender")
     if not isinstance(sender, str) or not 0 < len(sender) <= MAX_SENDER_ID_LENGTH:
         return None, f"Send a \"sender\" id of 1 to {MAX_SENDER_ID_LENGTH} characters with each message."
-    request.parsed_json = body
+    # Sanic 21.12 leaves parsed_json unannotated and sets it to None first, so mypy takes None for its type
+    request.parsed_json = body  # type: ignore[assignment]
     return sender, None
 
 

@@ -218,9 +218,11 @@ class _ServedInTurn:
     when the next ticket is issued or handed back.
     """
 
+    get_lock: Callable[[str], TicketLock | None]  # from the lock store this is mixed into
+
     async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
         while True:
-            lock = self.get_lock(conversation_id)  # type: ignore[attr-defined]
+            lock = self.get_lock(conversation_id)
             if lock is None:
                 return TicketLock(conversation_id)  # removed by the last one served: nobody is ahead
             if not any(t.number < ticket and not t.has_expired() for t in lock.tickets):
@@ -321,12 +323,12 @@ class EnvTrackerStore:
     """endpoints.yml: `tracker_store: {type: bot.stores.EnvTrackerStore}`."""
 
     def __new__(cls, domain: Domain | None = None, event_broker: EventBroker | None = None,
-                **_: Any) -> TrackerStore:  # type: ignore[misc]
+                **_: Any) -> TrackerStore:
         return tracker_store_from_env(domain, event_broker)
 
 
 class EnvLockStore:
     """endpoints.yml: `lock_store: {type: bot.stores.EnvLockStore}`."""
 
-    def __new__(cls, **_: Any) -> LockStore:  # type: ignore[misc]
+    def __new__(cls, **_: Any) -> LockStore:
         return lock_store_from_env()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Engine
@@ -29,13 +30,16 @@ def make_engine(url: str | None = None, *, autocommit: bool = False) -> Engine:
     if engine.dialect.name == "sqlite":
         # pysqlite opens transactions lazily and not for DDL; let SQLAlchemy issue BEGIN itself so a
         # whole load, DDL included, is one transaction that rolls back together.
-        @event.listens_for(engine, "connect")
-        def _no_implicit_transactions(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None
 
-        @event.listens_for(engine, "begin")
-        def _begin(connection):  # type: ignore[no-untyped-def]
+        def _begin(connection: Any) -> None:
             connection.exec_driver_sql("BEGIN")
+
+        # event.listen, not @event.listens_for: SQLAlchemy 1.4 ships no types, and mypy takes an untyped
+        # decorator to untype the function (hence also the Any arguments)
+        event.listen(engine, "connect", _no_implicit_transactions)
+        event.listen(engine, "begin", _begin)
     else:
         _ping_after_idle(engine)
 
@@ -51,12 +55,10 @@ def _ping_after_idle(engine: Engine) -> None:
     use makes SQLAlchemy replace the whole pool, and the actions retry once (actions/repository.py).
     """
 
-    @event.listens_for(engine, "checkin")
-    def _rested_since(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+    def _rested_since(_dbapi_connection: Any, record: Any) -> None:
         record.info["idle_since"] = time.monotonic()
 
-    @event.listens_for(engine, "checkout")
-    def _alive(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+    def _alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         idle_since = record.info.get("idle_since")  # None: a new connection, never used
         if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING:
             return
@@ -66,3 +68,6 @@ def _ping_after_idle(engine: Engine) -> None:
             alive = False
         if not alive:
             raise exc.DisconnectionError("a rested connection no longer answers")  # the pool connects anew
+
+    event.listen(engine, "checkin", _rested_since)
+    event.listen(engine, "checkout", _alive)

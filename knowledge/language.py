@@ -14,7 +14,7 @@ from typing import Iterable
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 SURROGATES = re.compile("[\ud800-\udfff]")
@@ -49,7 +49,7 @@ def analyse(text: str) -> Doc:
     return english()(lowered if len(lowered) == len(text) else text)
 
 
-def content_lemmas(doc: Doc) -> list[str]:
+def content_lemmas(doc: Doc | Span) -> list[str]:
     """Lemmas of the words that carry meaning: no stop words or punctuation. Numbers stay
     ("P.L. 114-22" must find its law)."""
     return [

@@ -18,6 +18,7 @@ import re
 from typing import Sequence
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from knowledge.language import lemmas_of
@@ -62,17 +63,17 @@ class AnswerIndex:
         self._by_text = self._texts.fit_transform(
             [lemmas(" ".join([a.title, a.summary, *a.points])) for a in self.answers])
 
-    def similarity(self, question: str) -> np.ndarray:
+    def similarity(self, question: str) -> npt.NDArray[np.float64]:
         """The weighted similarity of the question to each answer (0 when nothing is shared)."""
         scores = self._similarity(question)
         asked = asked_part(question)
         return scores if asked is None else (scores + self._similarity(asked)) / 2
 
-    def _similarity(self, question: str) -> np.ndarray:
+    def _similarity(self, question: str) -> npt.NDArray[np.float64]:
         lemmatized = lemmas(question)
         by_phrasing = (PHRASING_CHARACTERS * (self._by_characters @ self._characters.transform([question.lower()]).T)
                        + PHRASING_LEMMAS * (self._by_lemmas @ self._lemmas.transform([lemmatized]).T))
         best = np.zeros(len(self.answers))
         np.maximum.at(best, self._owner, by_phrasing.toarray().ravel())
-        by_text = (self._by_text @ self._texts.transform([lemmatized]).T).toarray().ravel()
+        by_text: npt.NDArray[np.float64] = (self._by_text @ self._texts.transform([lemmatized]).T).toarray().ravel()
         return best + ANSWER_TEXT * by_text

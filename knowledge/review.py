@@ -47,7 +47,8 @@ def _dated(content: Content) -> Iterator[tuple[str, str, str, Dated]]:
 
 
 def _title(record: Dated) -> str:
-    return record.title if isinstance(record, (Publication, Answer)) else record.name
+    title: str = record.title if isinstance(record, (Publication, Answer)) else record.name  # required columns
+    return title
 
 
 def _listed(parts: list[str | None]) -> str:

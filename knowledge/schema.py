@@ -7,11 +7,13 @@ columns: they are only ever read whole.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+# SQLAlchemy 1.4 ships no types: declared Any, the base lets mypy take the models for classes (their columns Any).
+Base: Any = declarative_base()
 
 
 class VocabularyTerm(Base):

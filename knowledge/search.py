@@ -55,7 +55,8 @@ def assume_content_version(session: Session, version: str) -> None:
 
 def content_version_if_read(session: Session) -> str | None:
     """The content version the session read or was given, or None if it needed none."""
-    return session.info.get(_VERSION)
+    version = session.info.get(_VERSION)
+    return None if version is None else str(version)
 
 
 def _matcher(session: Session) -> VocabularyMatcher:

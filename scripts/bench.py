@@ -67,7 +67,8 @@ TURNS = ["hi", "what are the signs of labor trafficking?", "who is at risk?", "h
 CONCURRENCY = (20, 50)
 WARM_UP = max(CONCURRENCY)  # conversations at once before the measured loads
 TARGETS = ("default", "production")  # the configurations the targets are set for
-CONFIGS = {"default": {}, "production-1-worker": {"SANIC_WORKERS": "1"}, "production": {}}  # beyond the stores
+# each configuration's settings beyond the stores
+CONFIGS: dict[str, dict[str, str]] = {"default": {}, "production-1-worker": {"SANIC_WORKERS": "1"}, "production": {}}
 # The abusive load: people holding normal conversations, senders of maximal messages (as the probe's
 # 490,000 words, just under the 1 MB body limit, a new sender each time as the per-sender rate limit
 # would stop one) and a crisis message from someone new every CRISIS_EVERY seconds among them.
@@ -382,7 +383,7 @@ def report(results: list[Result], rounds: int, repeats: int, seconds: float, loa
         """Each repeat's run of `name` against the run of `baseline` next to it."""
         return [a / b for a, b in zip(by_name[name].throughputs(top), by_name[baseline].throughputs(top), strict=True)]
 
-    def repeats(values: list[float]) -> str:
+    def summary(values: list[float]) -> str:
         # three decimals: at two, a median of 1.496 reads "1.50", next to the word "missed"
         return f"median {statistics.median(values):.3f} ×, repeats {', '.join(f'{v:.3f}' for v in values)}"
 
@@ -390,7 +391,7 @@ def report(results: list[Result], rounds: int, repeats: int, seconds: float, loa
         default, production = by_name["default"].pooled(top), by_name["production"].pooled(top)
         ratio = ratios("production", "default")
         met = "met" if statistics.median(ratio) >= 1.5 else "missed"
-        lines.append(f"- production throughput at {top} concurrent ≥ 1.5 × default: **{met}** ({repeats(ratio)}). "
+        lines.append(f"- production throughput at {top} concurrent ≥ 1.5 × default: **{met}** ({summary(ratio)}). "
                      f"The whole machine's CPU per message: production {production.cpu_ms['machine']:.1f} ms at "
                      f"{production.cores_busy:.2f} cores busy, default {default.cpu_ms['machine']:.1f} ms at "
                      f"{default.cores_busy:.2f}")
@@ -406,7 +407,7 @@ def report(results: list[Result], rounds: int, repeats: int, seconds: float, loa
                   "load generator, the kernel): the cheaper the model, the lower the ratio."]
     if {"production-1-worker", "production"} <= by_name.keys():
         lines += ["", f"Scaling out (not a target): production with two workers against one, at {top} concurrent: "
-                  f"{repeats(ratios('production', 'production-1-worker'))}."]
+                  f"{summary(ratios('production', 'production-1-worker'))}."]
     # Each simulated person waits for a reply before sending the next message, so by Little's law the
     # mean latency at N concurrent conversations is N / throughput, whatever else the code does.
     floor = {r.name: min(CONCURRENCY) / r.median_throughput(min(CONCURRENCY)) for r in results if r.name in TARGETS}

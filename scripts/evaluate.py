@@ -205,7 +205,7 @@ def main() -> None:
             print_retrieval(found, path)
     if args.retrieval_only:
         return
-    summary: dict[str, object] = {}
+    summary: dict[str, Any] = {}  # figures, and each safety set's results
 
     if not args.safety_only:
         held_out = RESULTS / "held_out"
@@ -234,7 +234,7 @@ def main() -> None:
         if key in summary:
             print(f"  {key}: {summary[key]}")
     for name in sets:
-        s: dict = summary.get(name)  # type: ignore[assignment]
+        s: dict[str, Any] | None = summary.get(name)
         if not s:
             continue
         print(f"  {name}: crisis recall {s['crisis_recall']:.1%} of {s['crisis_messages']}, "

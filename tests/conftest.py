@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import OperationalError
 
+from bot.cli import train
 from knowledge.content import CONTENT_DIR, Content, read_content
 from knowledge.db import make_engine
 from knowledge.loader import load
@@ -46,6 +47,20 @@ def fresh_database(prefix: str) -> Iterator[URL]:
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def model() -> Path:
+    """The trained model, trained first when out of date: the only way a test gets it, so that every test
+    that needs it is marked e2e (below) and left out of `make test-fast`."""
+    return train()
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "model" in getattr(item, "fixturenames", ()):  # directly or through another fixture
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")

@@ -3,17 +3,9 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 
-import pytest
-
-from bot.cli import RASA, environment, train
+from bot.cli import RASA, environment
 from tests.conftest import ROOT
-
-
-@pytest.fixture(scope="session")
-def model() -> Path:
-    return train()  # a no-op when the model is up to date
 
 
 def rasa(*args: str) -> subprocess.CompletedProcess:

@@ -44,7 +44,7 @@ class MessengerOutput(MessengerBot):
 class MessengerInput(FacebookInput):
     """Rasa's Messenger webhook, answering through MessengerOutput; a typed number picks an option."""
 
-    app: Sanic | None = None
+    app: Sanic  # set by remember_app below, before any message comes
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def answer_through_messenger_output(message: UserMessage) -> Any:

@@ -43,7 +43,7 @@ class TwilioSmsInput(TwilioInput):
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> InputChannel:
         if not credentials:
-            cls.raise_missing_credentials_exception()
+            return cls.raise_missing_credentials_exception()  # it raises
         channel = cls(credentials["account_sid"], credentials["auth_token"], credentials["twilio_number"],
                       debug_mode=False)
         channel.webhook_url = credentials["webhook_url"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Awaitable, Callable, Dict, List
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 from rasa.core.channels.botframework import BotFramework, BotFrameworkInput
 from rasa.core.channels.channel import UserMessage
@@ -44,6 +45,8 @@ class TeamsInput(BotFrameworkInput):
         if header["kid"] not in self.jwt_keys:
             raise jwt.InvalidKeyError(f"JWT Key with ID {header['kid']} not found.")
         public_key = RSAAlgorithm.from_jwk(self.jwt_keys[header["kid"]])
+        if not isinstance(public_key, RSAPublicKey):  # a JWK could also hold a private key
+            raise jwt.InvalidKeyError(f"JWT Key with ID {header['kid']} is not a public key.")
         jwt.decode(jwt_token, key=public_key, audience=self.app_id, issuer=ISSUER, algorithms=["RS256"])
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -49,13 +49,13 @@ class TelegramOutput(RasaTelegramOutput):
 class TelegramInput(RasaTelegramInput):
     """Telegram's webhook, accepted only with the secret token; a typed number picks an option."""
 
-    app: Sanic | None = None
+    app: Sanic  # set by register_webhook below, before any message comes
     output: TelegramOutput | None = None
 
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> InputChannel:
         if not credentials:
-            cls.raise_missing_credentials_exception()
+            return cls.raise_missing_credentials_exception()  # it raises
         channel = cls(credentials["access_token"], None, credentials["webhook_url"], debug_mode=False)
         channel.secret_token = credentials["secret_token"]
         return channel

@@ -30,6 +30,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from spacy.matcher import PhraseMatcher
+from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc
 
 from bot.components.intents import overrule
@@ -56,7 +57,9 @@ ALTERNATIVES = re.compile(r"\{([^{}]*)\}")
 @lru_cache(maxsize=1)
 def _inflections() -> Any:
     """The lookup lemmatizer's table of inflected forms ("making", "watching")."""
-    return english().get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    lemmatizer = english().get_pipe("lemmatizer")
+    assert isinstance(lemmatizer, Lemmatizer)  # the lookup lemmatizer knowledge/language.py adds
+    return lemmatizer.lookups.get_table("lemma_lookup")
 
 
 def _norm(word: str) -> str:

@@ -15,7 +15,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
-from bot.cli import ROOT, assistant, environment, free_port, train
+from bot.cli import ROOT, assistant, environment, free_port
 from bot.web.server import widget_server
 from knowledge.db import make_engine
 from knowledge.loader import load
@@ -65,7 +65,7 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, content) -> Iterator[Site]:
+def site(tmp_path_factory, content, model) -> Iterator[Site]:
     database = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'knowledge.db'}"
     load(make_engine(database), content)
     widget_port, host_port = free_port(), free_port()
@@ -74,7 +74,7 @@ def site(tmp_path_factory, content) -> Iterator[Site]:
                       RASA_CORS_ORIGINS=page_origins, QUIZ_SEED="2")  # the same quiz on every run
     rasa = f"http://127.0.0.1:{env['RASA_PORT']}"
     widget = f"http://127.0.0.1:{widget_port}/"
-    with assistant(env, train(), TOKEN), widget_server("127.0.0.1", widget_port, rasa), \
+    with assistant(env, model, TOKEN), widget_server("127.0.0.1", widget_port, rasa), \
             serving(host_port, host_page(widget, rasa)):
         yield Site(widget, rasa, f"http://localhost:{widget_port}", f"http://localhost:{host_port}/")
 

@@ -26,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from twilio.rest.api.v2010.account.message import MessageList
 
 from bot.channels import credentials
-from bot.cli import ROOT, action_server, environment, free_port, train
+from bot.cli import ROOT, action_server, environment, free_port
 from knowledge.db import make_engine
 from knowledge.loader import load
 from tests.channels.platforms import ENV, BotFrameworkAuth, FakePlatforms
@@ -82,7 +82,7 @@ def record_to(outbox: list[dict[str, Any]]) -> dict[tuple[Any, str], Any]:
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory: pytest.TempPathFactory, content) -> Iterator[Assistant]:
+def assistant(tmp_path_factory: pytest.TempPathFactory, content, model) -> Iterator[Assistant]:
     database = f"sqlite:///{tmp_path_factory.mktemp('channels') / 'knowledge.db'}"
     load(make_engine(database), content)
     port = free_port()
@@ -92,7 +92,6 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, content) -> Iterator[Ass
     auth = BotFrameworkAuth()
     outbox: list[dict[str, Any]] = []
     fake = FakePlatforms(auth, outbox)
-    model = train()
     with action_server(env), pytest.MonkeyPatch.context() as patch:
         for (owner, attribute), replacement in record_to(outbox).items():
             patch.setattr(owner, attribute, replacement)

@@ -9,7 +9,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from bot.cli import assistant, environment, free_port, train
+from bot.cli import assistant, environment, free_port
 from knowledge.db import make_engine
 from knowledge.loader import load
 
@@ -37,11 +37,11 @@ class Servers:
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory, content) -> Iterator[Servers]:
+def servers(tmp_path_factory, content, model) -> Iterator[Servers]:
     database = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'knowledge.db'}"
     load(make_engine(database), content)
     env = environment(ACTION_PORT=str(free_port()), RASA_PORT=str(free_port()), KB_DATABASE_URL=database)
-    with assistant(env, train(), TOKEN) as (actions, _):
+    with assistant(env, model, TOKEN) as (actions, _):
         yield Servers(f"http://127.0.0.1:{env['RASA_PORT']}", actions)
 
 

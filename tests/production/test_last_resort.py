@@ -43,7 +43,7 @@ def replies(agent: Agent, says_first: str | None = None) -> list[str]:
         raise ConnectionRefusedError("tracker store unreachable")
 
     channel = CollectingOutputChannel()
-    asyncio.run(answered(agent, failing_handler)(UserMessage("...", channel, "someone")))  # type: ignore[arg-type]
+    asyncio.run(answered(agent, failing_handler)(UserMessage("...", channel, "someone")))
     return [m["text"] for m in channel.messages]
 
 
@@ -81,5 +81,5 @@ def test_a_message_that_is_handled_is_left_alone():
         return "handled"
 
     channel = CollectingOutputChannel()
-    result = asyncio.run(answered(Agent("greet"), handler)(UserMessage("hi", channel, "someone")))  # type: ignore[arg-type]
+    result = asyncio.run(answered(Agent("greet"), handler)(UserMessage("hi", channel, "someone")))
     assert result == "handled" and [m["text"] for m in channel.messages] == ["hello"]

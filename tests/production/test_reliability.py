@@ -22,7 +22,7 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.cli import action_server, assistant, environment, free_port, rasa_server, train
+from bot.cli import action_server, assistant, environment, free_port, rasa_server
 from bot.pseudonyms import pseudonym
 from tests.conftest import POSTGRES_URL
 from tests.production.conftest import REDIS_URL
@@ -42,11 +42,6 @@ def kill(process: subprocess.Popen) -> None:
     """A crash, not a shutdown: the process group gets SIGKILL."""
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=15)
-
-
-@pytest.fixture(scope="module")
-def model() -> Path:
-    return train()
 
 
 def test_with_the_action_server_down_crisis_and_hotline_answers_still_come(model, sqlite_engine):

@@ -14,7 +14,7 @@ from typing import Callable
 import pytest
 import requests
 
-from bot.cli import ROOT, environment, free_port, train
+from bot.cli import ROOT, environment, free_port
 from knowledge.db import make_engine
 from knowledge.loader import load
 
@@ -31,8 +31,8 @@ def eventually(condition: Callable[[], bool], timeout: float, what: str) -> None
     pytest.fail(f"not within {timeout:.0f} s: {what}")
 
 
-def test_killed_servers_are_started_again_and_answers_come_back(tmp_path, content):
-    train()  # `bot run` would train first, within the timeout below
+def test_killed_servers_are_started_again_and_answers_come_back(tmp_path, content, model):
+    # `model`: trained beforehand, as `bot run` would train first, within the timeout below
     database = f"sqlite:///{tmp_path / 'knowledge.db'}"
     load(make_engine(database), content)
     env = environment(ACTION_PORT=str(free_port()), RASA_PORT=str(free_port()), WIDGET_PORT=str(free_port()),

@@ -22,7 +22,7 @@ import requests
 import socketio
 import websockets
 
-from bot.cli import assistant, environment, free_port, train
+from bot.cli import assistant, environment, free_port
 from bot.message_input import MAX_CHARACTERS, TOO_LONG
 from bot.socketio_sessions import SESSION_ID
 from knowledge.db import make_engine
@@ -65,7 +65,7 @@ def output_to(path: Path) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, content) -> Iterator[Server]:
+def server(tmp_path_factory, content, model) -> Iterator[Server]:
     directory = tmp_path_factory.mktemp("security")
     database = f"sqlite:///{directory / 'knowledge.db'}"
     load(make_engine(database), content)
@@ -75,7 +75,7 @@ def server(tmp_path_factory, content) -> Iterator[Server]:
     for name in ("RATE_LIMIT_REDIS_URL", "LOCK_STORE_URL", "SANIC_REQUEST_MAX_SIZE"):
         env.pop(name, None)
     log, started = directory / "servers.log", time.time()
-    servers = assistant(env, train(), TOKEN)
+    servers = assistant(env, model, TOKEN)
     with output_to(log):
         servers.__enter__()
     try:
