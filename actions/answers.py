@@ -123,12 +123,17 @@ def find_answer(tracker: Tracker, floor: float | None = None) -> Found:
     if question.startswith("/"):  # a button ("Signs of trafficking"): the topic's general answer
         general = next(iter(kb.answers(*topics[:1])), None)
         return Found(answer=general) if general is not None else Found()
-    if WHAT_NOW.search(question) and not set(lemmas_of(question)) - lemma_set(WHAT_NOW_WORDS):
+    if asks_only_what_now(question):
         return helper_first_steps(tracker)
     if not set(lemmas_of(question)) - lemma_set(ACKNOWLEDGING):
         return Found()
     return settle(kb.rank_answers(question, topics, latest_entities(tracker, "topic")), floor,
                   tracker.get_slot(LAST_ANSWER))
+
+
+def asks_only_what_now(text: str) -> bool:
+    """"What should I do right now?", "ok so what do I do next": nothing more to go on."""
+    return WHAT_NOW.search(text) is not None and not set(lemmas_of(text)) - lemma_set(WHAT_NOW_WORDS)
 
 
 def helper_first_steps(tracker: Tracker) -> Found:

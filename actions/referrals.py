@@ -8,7 +8,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
-from actions.answers import SAFETY_LINES, answer_if_asked, answer_just_shown
+from actions.answers import (
+    SAFETY_LINES,
+    answer_if_asked,
+    answer_just_shown,
+    asks_only_what_now,
+    helper_first_steps,
+    show_answer,
+)
 from actions.more import utter_paged
 from actions.repository import graceful_when_unreachable, knowledge_base
 from actions.slots import entity_or_slot, latest_entity
@@ -54,6 +61,11 @@ class ActionReferHotline(Action):
         if lines := lines_of_answer_just_shown(tracker):
             utter_lines(dispatcher, lines)
             return []
+        # "what should I do right now?" is read as asking for the lines for immediate danger ("right now")
+        what_now = asks_only_what_now(tracker.latest_message.get("text") or "")
+        steps = helper_first_steps(tracker).answer if what_now else None
+        if steps is not None:
+            return show_answer(dispatcher, tracker, steps)
         situation = latest_entity(tracker, "situation") or tracker.get_slot("situation")
         talked_about_trafficking = any(e.get("name") in TALKED_ABOUT_TRAFFICKING for e in tracker.events)
         if not situation and (talked_about_trafficking or latest_entity(tracker, "us_state")):

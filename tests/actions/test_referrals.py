@@ -228,3 +228,11 @@ def test_who_to_report_to_after_the_missing_from_care_answer_is_law_enforcement_
 def test_after_an_answer_naming_only_the_general_lines_the_report_question_asks_the_state(run):
     messages, _ = run(ActionReportAbuse(), "who do i report it to?", "report_abuse", history=shown("signs_at_school"))
     assert messages[0]["response"] == "utter_ask_state"
+
+
+def test_what_should_i_do_right_now_read_as_asking_for_lines_gets_the_helper_s_steps_after_a_state_line(run):
+    """The classifier may read "right now" as immediate danger and ask for lines: after the Ohio lines it is
+    the foster parent's next step."""
+    messages, events = run(ActionReferHotline(), "what should I do right now?", "ask_hotline",
+                           {"situation": "immediate_danger"}, slots={"us_state": "OH"})
+    assert "Try not to panic" in texts(messages, events)
