@@ -80,7 +80,9 @@ ACKNOWLEDGING = {"ok", "okay", "yes", "yeah", "yep", "yup", "sure", "thanks", "t
 # crisis conversation, or with no such context, it gets no answer (the listening note, or "did you mean").
 WHAT_NOW = re.compile(r"\bwhat\b.*\bdo\b", re.IGNORECASE)
 WHAT_NOW_WORDS = {"right", "now", "next", "first", "step", "ok", "okay", "so", "then", "help", "please", "asap"}
-ABOUT_A_CHILD = {"suspected_trafficking", "report_child_abuse", "abuse_support"}  # situations
+# Situations where a caller should also know that reports about a child go to CPS or the police.
+CHILD_REPORT_SITUATIONS = {"suspected_trafficking", "abuse_support"}
+ABOUT_A_CHILD = CHILD_REPORT_SITUATIONS | {"report_child_abuse"}  # situations about a child someone suspects is harmed
 HELPER_FIRST_STEPS = "suspect_child_trafficked_first_steps"
 # A message asks something when it has a question mark, a question word, or a verb before its
 # subject ("is that trafficking", "can i text"), or ends in "right": "he's outside" asks nothing.

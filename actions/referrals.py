@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting
 from actions.answers import (
+    CHILD_REPORT_SITUATIONS,
     SAFETY_LINES,
     answer_if_asked,
     answer_just_shown,
@@ -21,8 +22,6 @@ from actions.repository import graceful_when_unreachable, knowledge_base
 from actions.slots import entity_or_slot, latest_entity
 from knowledge.schema import Hotline
 
-# Situations where a caller should also know that reports about a child go to CPS or the police.
-CHILD_REPORT_SITUATIONS = {"suspected_trafficking", "abuse_support"}
 # After these, "who do I call?" is about suspected trafficking: the conversation was about it.
 TALKED_ABOUT_TRAFFICKING = {"action_answer_question", "action_answer_after_crisis"}
 # Asking back which situation: a few at a time, most urgent first, then "Something else" for the next
