@@ -136,12 +136,14 @@ def test_after_a_first_crisis_reply_a_statement_gets_the_safety_questions_once(r
     messages, events = run(ActionAnswerAfterCrisis(), "he is outside the door", "crisis")
     assert [m["response"] for m in messages] == ["utter_crisis_questions"]
     assert SlotSet("crisis_shown", True) in events
-    buttons = domain["responses"]["utter_crisis_questions"][0]["buttons"]
-    assert 1 < len(buttons) <= 5
-    for button in buttons:  # each button shows a sourced answer
+    variations = domain["responses"]["utter_crisis_questions"]
+    assert all(1 < len(variation["buttons"]) <= 5 for variation in variations)
+    for button in [b for variation in variations for b in variation["buttons"]]:  # each shows a sourced answer
         key = json.loads(button["payload"][button["payload"].index("{"):])["answer"]
         shown, _ = run(ActionAnswerQuestion(), button["payload"], "ask_definition", {"answer": key})
         assert "Source:" in shown[0]["text"], key
+        if button["title"] in ("I'm helping someone else", "Estoy ayudando a otra persona"):
+            assert "away from the person you suspect" in shown[0]["text"]  # a helper's steps, not a disclosure's
 
 
 def test_later_in_a_crisis_conversation_what_is_said_is_answered_with_the_numbers(run, content):
