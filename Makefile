@@ -15,10 +15,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# requirements-dev.txt: the running assistant's pins (requirements.txt, all the Docker images install)
+# and the test and lint tools
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	@python=$$(scripts/find-python) && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==23.2.1
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
 kb: setup  ## validate knowledge/content and load it into the knowledge base

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from knowledge.content import LETTERS
 from knowledge.language import lemmas_of
 from knowledge.language import words as _words  # functions below name their word lists `words`
 
-LETTERS = "abcd"
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3}
 # Words around a letter, number or ordinal that do not change which option is meant.
 FILLER = {

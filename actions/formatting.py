@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
+from knowledge.content import LETTERS
 from knowledge.schema import Answer, Hotline, Law, Publication, Scenario, StateReportingLine
 
 SCREEN = 600  # characters: about one phone screen
@@ -191,7 +192,7 @@ def option(letter: str, text: str) -> str:
 
 def options(item: Scenario, order: Sequence[int]) -> str:
     """A question's options lettered in the order shown (`order`: indexes into its options)."""
-    return "\n".join(option(letter, item.options[i]) for letter, i in zip("abcd", order, strict=False))
+    return "\n".join(option(letter, item.options[i]) for letter, i in zip(LETTERS, order, strict=False))
 
 
 def scenario(item: Scenario, number: int, total: int, order: Sequence[int]) -> str:

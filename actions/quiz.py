@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions import choice, formatting
 from actions.repository import graceful_when_unreachable, knowledge_base, reads_in_one_session
 from actions.slots import latest_entities, latest_entity
+from knowledge.content import LETTERS
 from knowledge.schema import Scenario
 
 QUIZ_LENGTH = 5
@@ -155,7 +156,7 @@ def shown_order(quiz: Dict[str, Any], item: Scenario) -> list[int]:
 
 def feedback(item: Scenario, picked: int | None, order: Sequence[int]) -> str:
     """Right or not, the correct answer (with its letter as shown), why, and where it comes from."""
-    correct = formatting.option("abcd"[order.index(item.answer)], item.options[item.answer])
+    correct = formatting.option(LETTERS[order.index(item.answer)], item.options[item.answer])
     if picked == item.answer:
         head = f"Right: {correct}"
     elif picked is None:
@@ -224,7 +225,7 @@ class ActionAskQuizAnswer(Action):
         if item is None:
             dispatcher.utter_message(text="Say \"quiz me\" to start a quiz.")
             return []
-        letters = "abcd"[: len(item.options)]
+        letters = LETTERS[: len(item.options)]
         order = shown_order(quiz, item)
         if quiz.get("brief"):
             text = (f"Which one do you mean? Reply with {', '.join(letters[:-1])} or {letters[-1]}, or say skip, "
@@ -270,7 +271,7 @@ class ValidateQuizForm(FormValidationAction):
         picked = None if shown is None else order[shown]  # the option's index as written in the content
         if said is None and picked is None:
             letter = choice.letter_pointed_at(text)
-            if letter and letter not in "abcd"[: len(item.options)]:
+            if letter and letter not in LETTERS[: len(item.options)]:
                 dispatcher.utter_message(text=f"There are only {len(item.options)} options.")
             # the form then asks again, with the options only
             return {"quiz_answer": None, "quiz": {**quiz, "brief": True}}

@@ -9,8 +9,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from knowledge.content import Content
-from knowledge.language import Term, VocabularyMatcher, analyse, lemmas_of, tag_token
-from knowledge.schema import Base, Document, DocumentTag, LoadInfo, VocabularyTerm
+from knowledge.language import analyse, lemmas_of, tag_token
+from knowledge.schema import Base, Document, DocumentTag, LoadInfo
+from knowledge.tagging import TAG_FACETS, vocabulary_matcher
 
 # PostgreSQL: weights A (title; an answer's asked_as, the ways people ask its question) > B (tags) > C (body).
 # The vector is a stored column (documents.search_vector), computed once per load: computed in the query, every
@@ -22,15 +23,6 @@ PG_VECTOR = (
     "setweight(to_tsvector('simple', search_tags), 'B') || "
     "setweight(to_tsvector('simple', search_body), 'C')"
 )
-
-
-# vocabulary facet -> the prefix of its tag words (tag_token); documents and queries must agree
-TAG_FACETS = {"topics": "topic", "audiences": "audience", "publication_types": "type", "situations": "situation"}
-
-
-def vocabulary_matcher(terms: Iterable[VocabularyTerm]) -> VocabularyMatcher:
-    """A matcher for vocabulary phrases: what people write for each term."""
-    return VocabularyMatcher(Term(t.facet, t.key, t.phrases) for t in terms)
 
 
 def normalized(words: str) -> str:

@@ -200,5 +200,3 @@ class LoadInfo(Base):
     loaded_on = Column(Date, nullable=False, default=date.today)
     entries = Column(Integer, nullable=False)
 
-
-CONTENT_TABLES = (VocabularyTerm, Hotline, Law, Publication, Answer, StateReportingLine, Scenario, Drill)

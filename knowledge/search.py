@@ -14,8 +14,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from knowledge.language import VocabularyMatcher, analyse, content_lemmas, tag_token
-from knowledge.loader import TAG_FACETS, vocabulary_matcher
 from knowledge.schema import LoadInfo, VocabularyTerm
+from knowledge.tagging import TAG_FACETS, vocabulary_matcher
 
 KINDS = ("publication", "answer", "law", "hotline")
 _matchers: dict[str, VocabularyMatcher] = {}
