@@ -146,18 +146,23 @@ def helper_first_steps(tracker: Tracker) -> Found:
     return Found(answer=steps) if steps is not None else Found()
 
 
-def message_asks_more(tracker: Tracker) -> bool:
-    """Does the message ask more than what its entities name and the words for asking for a line or
-    a law? ("the hotline number": no; "can i text the hotline, he checks my phone": yes)"""
+def text_beyond_entities(tracker: Tracker) -> str:
+    """The latest message without the words its entities were found in ("" for a button's payload)."""
     text = tracker.latest_message.get("text") or ""
     if text.startswith("/"):
-        return False  # a button's payload
+        return ""
     spans = sorted((e["start"], e["end"]) for e in tracker.latest_message.get("entities", [])
                    if isinstance(e.get("start"), int) and isinstance(e.get("end"), int))
     for start, end in reversed(spans):
         text = text[:start] + " " + text[end:]
+    return text
+
+
+def message_asks_more(tracker: Tracker) -> bool:
+    """Does the message ask more than what its entities name and the words for asking for a line or
+    a law? ("the hotline number": no; "can i text the hotline, he checks my phone": yes)"""
     named = " ".join(str(e.get("value", "")).replace("_", " ") for e in tracker.latest_message.get("entities", []))
-    return bool(set(lemmas_of(text)) - lemma_set(ASKING_WORDS) - set(lemmas_of(named)))
+    return bool(set(lemmas_of(text_beyond_entities(tracker))) - lemma_set(ASKING_WORDS) - set(lemmas_of(named)))
 
 
 def lemma_set(words: set[str]) -> frozenset[str]:

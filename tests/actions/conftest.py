@@ -26,13 +26,18 @@ def domain() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
-def tracker(text: str = "", intent: str = "", entities: dict[str, str] | None = None,
+def tracker(text: str = "", intent: str = "", entities: dict[str, str | tuple[str, str]] | None = None,
             slots: dict[str, Any] | None = None, events: list[dict[str, Any]] | None = None) -> Tracker:
-    message = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 1.0},
-        "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()],
-    }
+    """`entities`: entity -> value, or -> (value, the words of `text` it was found in)."""
+    found = []
+    for entity, value in (entities or {}).items():
+        if isinstance(value, tuple):
+            value, words = value
+            found.append({"entity": entity, "value": value, "start": text.index(words),
+                          "end": text.index(words) + len(words)})
+        else:
+            found.append({"entity": entity, "value": value})
+    message = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": found}
     return Tracker("tester", slots or {}, message, events or [], False, None, {}, "action_listen")
 
 
@@ -41,7 +46,7 @@ def run(domain) -> Callable[..., tuple[list[dict[str, Any]], list[dict[str, Any]
     """run(Action, text, intent, entities, slots, history) -> (messages, events); `history`: the
     conversation's events before the message."""
 
-    def _run(action: Action, text: str = "", intent: str = "", entities: dict[str, str] | None = None,
+    def _run(action: Action, text: str = "", intent: str = "", entities: dict[str, str | tuple[str, str]] | None = None,
              slots: dict[str, Any] | None = None, history: list[dict[str, Any]] | None = None):
         dispatcher = CollectingDispatcher()
         said = {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}

@@ -143,7 +143,8 @@ def test_a_follow_up_naming_a_state_continues_the_report_question(run):
 
 
 def test_a_follow_up_naming_an_audience_finds_publications(run):
-    reply = texts(*run(ActionFollowUp(), "for foster parents", "inform", {"audience": "parents_caregivers"}))
+    reply = texts(*run(ActionFollowUp(), "for foster parents", "inform",
+                       {"audience": ("parents_caregivers", "foster parents")}))
     assert "Protecting Our Youth" in reply
 
 
@@ -236,3 +237,21 @@ def test_what_should_i_do_right_now_read_as_asking_for_lines_gets_the_helper_s_s
     messages, events = run(ActionReferHotline(), "what should I do right now?", "ask_hotline",
                            {"situation": "immediate_danger"}, slots={"us_state": "OH"})
     assert "Try not to panic" in texts(messages, events)
+
+
+def test_a_question_read_as_a_follow_up_is_answered_on_what_it_asks(run, content):
+    # "parents" names an audience, but this is not a request for parents' publications
+    reply = texts(*run(ActionFollowUp(), "should i tell her parents?", "inform",
+                       {"audience": ("parents_caregivers", "parents")},
+                       slots={"crisis_shown": True}))
+    assert "tell someone you trust" in reply and "Protecting Our Youth" not in reply
+
+
+def test_a_follow_up_naming_nothing_is_answered_never_a_dead_end(run, content):
+    messages, events = run(ActionFollowUp(), "would i get arrested??", "inform", slots={"crisis_shown": True})
+    reply = texts(messages, events)
+    assert "under 18 who is induced into a commercial sex act is a victim" in reply and "1-888-373-7888" in reply
+    messages, _ = run(ActionFollowUp(), "zzqx vbnm", "inform", slots={"crisis_shown": True})
+    assert [m["response"] for m in messages] == ["utter_crisis_listening"]
+    messages, events = run(ActionFollowUp(), "zzqx vbnm", "inform")
+    assert messages == [] and [e["name"] for e in events] == ["action_two_stage_fallback"]  # "did you mean ...?"
