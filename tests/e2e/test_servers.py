@@ -238,6 +238,8 @@ def test_the_caseworker_with_a_youth_missing_from_care_is_told_whom_to_report_to
     assert "24 hours" in first and "NCMEC" in first
     whom = servers.reply("who do i report it to?", sender)
     assert "1-800-843-5678" in whom and "Which state" not in whom
+    back = servers.reply("and what do we have to do once she comes back?", sender)  # a next step, not a crisis
+    assert "screening them for sex trafficking" in back and "immediate danger" not in back
 
 
 def test_a_school_counselor_gets_the_school_staff_steps_not_a_list_of_signs(servers):
