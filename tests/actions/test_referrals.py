@@ -253,5 +253,5 @@ def test_a_follow_up_naming_nothing_is_answered_never_a_dead_end(run, content):
     assert "under 18 who is induced into a commercial sex act is a victim" in reply and "1-888-373-7888" in reply
     messages, _ = run(ActionFollowUp(), "zzqx vbnm", "inform", slots={"crisis_shown": True})
     assert [m["response"] for m in messages] == ["utter_crisis_listening"]
-    messages, events = run(ActionFollowUp(), "zzqx vbnm", "inform")
-    assert messages == [] and [e["name"] for e in events] == ["action_two_stage_fallback"]  # "did you mean ...?"
+    messages, events = run(ActionFollowUp(), "zzqx vbnm", "inform")  # never a follow-up action: it would loop
+    assert [m["response"] for m in messages] == ["utter_default"] and events == []
