@@ -22,11 +22,10 @@ from rasa_sdk.types import DomainDict
 from actions import choice, formatting
 from actions.repository import graceful_when_unreachable, knowledge_base, reads_in_one_session
 from actions.slots import latest_entities, latest_entity
-from knowledge.content import LETTERS
+from knowledge.content import DIFFICULTIES, LETTERS
 from knowledge.schema import Scenario
 
 QUIZ_LENGTH = 5
-DIFFICULTY_ORDER = ("basic", "intermediate", "advanced")
 HOTLINE_WORDS = ("hotline", "hotlines", "phone line", "which line", "who to call", "who do i call", "helpline")
 # a situation someone names ("quiz me on kids missing from care") stands for its training topic
 SITUATION_TOPICS = {"missing_child": "missing_from_care", "runaway_youth": "missing_from_care",
@@ -74,15 +73,15 @@ def select_questions(scenarios: Sequence[Scenario], rng: random.Random, count: i
 
     Each difficulty is shuffled, then they are taken in turn (basic, intermediate, advanced, basic,
     ...) so a short quiz still mixes levels."""
-    buckets = {level: [s for s in scenarios if s.difficulty == level] for level in DIFFICULTY_ORDER}
+    buckets = {level: [s for s in scenarios if s.difficulty == level] for level in DIFFICULTIES}
     for bucket in buckets.values():
         rng.shuffle(bucket)
     chosen: list[Scenario] = []
     while len(chosen) < count and any(buckets.values()):
-        for level in DIFFICULTY_ORDER:
+        for level in DIFFICULTIES:
             if buckets[level] and len(chosen) < count:
                 chosen.append(buckets[level].pop())
-    return sorted(chosen, key=lambda s: DIFFICULTY_ORDER.index(s.difficulty))
+    return sorted(chosen, key=lambda s: DIFFICULTIES.index(s.difficulty))
 
 
 def option_orders(questions: Sequence[Scenario], rng: random.Random) -> list[list[int]]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.content import GENERAL_ANSWERS
 from knowledge.db import make_engine
+from knowledge.dialogue_names import UNAVAILABLE
 from knowledge.ranking import AnswerIndex
 from knowledge.schema import (
     Answer,
@@ -44,7 +45,6 @@ from knowledge.search import (
 # editor's load reaches the answers within this time, and an answer from the records in memory makes no
 # round trip to the database (on PostgreSQL the version read was a quarter of the action server's work).
 VERSION_CHECK_SECONDS = 1.0
-UNAVAILABLE = "utter_service_unavailable"  # the hotline message when the knowledge base cannot be reached
 Source = Law | Publication | Answer | Hotline  # what a scenario or drill names as where its facts come from
 SOURCE_TABLES: dict[str, type[Source]] = {"law": Law, "publication": Publication, "answer": Answer, "hotline": Hotline}
 # Answer ranking (rank_answers): the full-text search's weight beside knowledge/ranking.py's

@@ -28,6 +28,7 @@ from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.action_endpoint import KeptAliveEndpoint
+from knowledge.dialogue_names import UNAVAILABLE
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-UNAVAILABLE = "utter_service_unavailable"
 # The action after a crisis reply only adds an answer: the crisis reply has given the lines, so when it
 # cannot run the person is not handed them again (data/rules/safety.yml).
 SILENT_WHEN_DOWN = {"action_answer_after_crisis"}

@@ -29,11 +29,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 
 from bot.components.language import LANGUAGE
+from knowledge.dialogue_names import CRISIS_RESPONSES, UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 
-CRISIS_RESPONSES = {"crisis": "utter_crisis", "suicidal": "utter_suicide_crisis"}  # intent -> response
-UNAVAILABLE = "utter_service_unavailable"
 
 
 async def install(app: Sanic, _loop: Any = None) -> None:

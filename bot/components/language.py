@@ -28,12 +28,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.crisis_safety_net import CATEGORY_INTENTS, folded
+from bot.components.crisis_safety_net import folded
 from bot.components.intents import overrule
+from knowledge.dialogue_names import CRISIS_INTENTS
 
 LANGUAGE = "language"
 SPANISH_INTENT = "spanish"
-CRISIS_INTENTS = set(CATEGORY_INTENTS.values())
 # Common words of one language that are not words of the other (accents dropped).
 SPANISH = set("""
     que q de del la las el los y es por para con una unos unas mi mis tu tus su le les lo se

@@ -26,12 +26,11 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.crisis_safety_net import CATEGORY_INTENTS
 from bot.components.intents import overrule
 from knowledge.content import read_content
+from knowledge.dialogue_names import CRISIS_INTENTS
 from knowledge.language import words
 
-CRISIS_INTENTS = set(CATEGORY_INTENTS.values())
 QUIZ_ANSWER = "quiz_answer"
 QUIZ_INTENTS = {QUIZ_ANSWER, "quiz_control"}
 NOT_UNDERSTOOD = "nlu_fallback"
