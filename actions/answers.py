@@ -272,6 +272,18 @@ OTHERWISE = {"quiz_answer": "utter_no_quiz_running", "quiz_control": "utter_no_q
              "out_of_scope": "utter_out_of_scope"}
 
 
+def answer_closely_or_listen(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType] | None:
+    """The answer that fits the message closely; else, in a crisis conversation, the listening note
+    (never "did you mean" or a quiz note); None when neither was said."""
+    replied = reply_with(dispatcher, tracker, find_answer(tracker, floor=SURE))
+    if replied is not None:
+        return replied
+    if in_safety_mode(tracker):
+        dispatcher.utter_message(response="utter_crisis_listening")
+        return []
+    return None
+
+
 class ActionAnswerUnclear(Action):
     """A message the classifier was unsure of, one it thought out of scope ("my bf is 19 im 15 is that
     trafficking"), or a quiz reply with no quiz running: the answer that fits it closely, or else what
@@ -282,12 +294,9 @@ class ActionAnswerUnclear(Action):
 
     @graceful_when_unreachable
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        replied = reply_with(dispatcher, tracker, find_answer(tracker, floor=SURE))
+        replied = answer_closely_or_listen(dispatcher, tracker)
         if replied is not None:
             return replied
-        if in_safety_mode(tracker):  # after a crisis reply: listen, never "did you mean" or a quiz note
-            dispatcher.utter_message(response="utter_crisis_listening")
-            return []
         otherwise = OTHERWISE.get(latest_intent(tracker) or "")
         if otherwise is not None:
             dispatcher.utter_message(response=otherwise)

@@ -7,7 +7,7 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import OWN_REPLY_SURE, SURE, find_answer, in_safety_mode, reply_with, text_beyond_entities
+from actions.answers import OWN_REPLY_SURE, answer_closely_or_listen, find_answer, reply_with, text_beyond_entities
 from actions.laws import ActionExplainLaw
 from actions.publications import ActionFindPublications
 from actions.referrals import ActionReferHotline, ActionReportAbuse
@@ -41,11 +41,11 @@ class ActionFollowUp(Action):
                     if answered is not None:
                         return answered
                 return action.run(dispatcher, tracker, domain)
-        # Nothing named ("would i get arrested??"): the answer that fits closely, else in a crisis
-        # conversation the listening note. Not Rasa's two-stage fallback: it takes any intent but
-        # nlu_fallback as clarified and would send the message here again.
-        answered = reply_with(dispatcher, tracker, find_answer(tracker, floor=SURE))
-        if answered is not None:
-            return answered
-        dispatcher.utter_message(response="utter_crisis_listening" if in_safety_mode(tracker) else "utter_default")
-        return []
+        # Nothing named ("would i get arrested??"): as for a message not understood, but never Rasa's
+        # two-stage fallback, which takes any intent but nlu_fallback as clarified and would send the
+        # message here again.
+        answered = answer_closely_or_listen(dispatcher, tracker)
+        if answered is None:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        return answered

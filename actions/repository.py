@@ -142,7 +142,12 @@ class KnowledgeBase:
     @contextmanager
     def one_session(self) -> Iterator[None]:
         """Run every query inside the block in one session: one connection taken from the pool and
-        the content version read at most once. On PostgreSQL each checkout and query is a round trip."""
+        the content version read at most once. On PostgreSQL each checkout and query is a round trip.
+        An action run by another (action_follow_up runs the one a follow-up continues) stays in its
+        caller's session."""
+        if _action_session.get() is not None:
+            yield
+            return
         with self._new_session() as session:
             token = _action_session.set(session)
             try:
