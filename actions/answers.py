@@ -27,6 +27,7 @@ from actions.more import utter_paged
 from actions.repository import Ranked, graceful_when_unreachable, knowledge_base, reads_in_one_session
 from actions.slots import latest_entities, latest_entity, latest_intent
 from knowledge.language import lemmas_of
+from knowledge.ranking import PLAINLY_ABOUT, VERY_CLOSE
 from knowledge.schema import Answer
 
 logger = logging.getLogger(__name__)
@@ -49,10 +50,7 @@ SURE = 0.8  # an answer that fits closely: for messages the classifier was unsur
 # a reply that would only ask back ("which state?", "which law?")
 # For intents with a reply of their own (a law's overview, a state's line, the lines for a situation),
 # which is what most such messages want: an answer takes its place only when it fits very closely.
-OWN_REPLY_SURE = 1.2
-AFTER_CRISIS = 1.0  # closer still after a crisis reply: an answer beside it must answer what was asked
-AFTER_CRISIS_FOLLOW_UP = SURE  # later messages in the crisis conversation are answered on what they
-# say, questions or not ("he says i owe him for my phone"), when an answer fits closely
+OWN_REPLY_SURE = VERY_CLOSE
 CLOSE = 0.03  # a runner-up within this much of the best score is as likely to be meant
 CHOICES = 3  # at most this many answers offered when asking back
 LAST_ANSWER = "last_answer"  # slot: the answer shown last (domain.yml)
@@ -84,10 +82,13 @@ WHAT_NOW_WORDS = {"right", "now", "next", "first", "step", "ok", "okay", "so", "
 CHILD_REPORT_SITUATIONS = {"suspected_trafficking", "abuse_support"}
 ABOUT_A_CHILD = CHILD_REPORT_SITUATIONS | {"report_child_abuse"}  # situations about a child someone suspects is harmed
 HELPER_FIRST_STEPS = "suspect_child_trafficked_first_steps"
-# A message asks something when it has a question mark, a question word, or a verb before its
-# subject ("is that trafficking", "can i text"), or ends in "right": "he's outside" asks nothing.
+# A message asks something when it has a question mark, a question word, a verb before its subject
+# ("is that trafficking", "can i text") or opening a sentence ("are trafficked kids chained up",
+# "wouldn't a victim just ask for help"), or ends in "right": "he's outside" asks nothing.
+_VERB = r"(is|are|does|do|did|can|could|should|would|will|am|was|were|has|have)"
 ASKS = re.compile(r"\?|\b(what|how|why|where|who|which|whats|hows)\b|"
-                  r"\b(is|are|does|do|can|could|should|would|will|am)\s+(i|it|that|this|he|she|they|we|you|there)\b|"
+                  rf"\b{_VERB}\s+(i|it|that|this|he|she|they|we|you|there)\b|"
+                  rf"(^|[.!;]\s+){_VERB}(n'?t)?\b|"
                   r"\bright\W*$", re.IGNORECASE)
 
 
@@ -98,6 +99,7 @@ class Found:
     answer: Answer | None = None
     choices: Sequence[Answer] = ()
     repeated: bool = False  # the best answer is the one shown last: `choices` are the next best
+    lead: float = float("inf")  # how much better `answer` fits than the next best (a named answer: no doubt)
 
 
 def settle(ranked: Sequence[Ranked], floor: float | None = None, shown_last: str | None = None) -> Found:
@@ -106,7 +108,9 @@ def settle(ranked: Sequence[Ranked], floor: float | None = None, shown_last: str
     if ranked[0].answer.key == shown_last:  # never the same block twice: the next best, to choose from
         return Found(choices=[r.answer for r in ranked[1:CHOICES + 1] if r.fit >= MATCHES], repeated=True)
     close = [r.answer for r in ranked[:CHOICES] if ranked[0].score - r.score <= CLOSE]
-    return Found(choices=close) if len(close) > 1 else Found(answer=ranked[0].answer)
+    if len(close) > 1:
+        return Found(choices=close)
+    return Found(answer=ranked[0].answer, lead=ranked[0].fit - max((r.fit for r in ranked[1:]), default=0.0))
 
 
 def named_answer(tracker: Tracker) -> Answer | None:
@@ -169,15 +173,28 @@ def lemma_set(words: set[str]) -> frozenset[str]:
     return frozenset(lemmas_of(" ".join(sorted(words))))
 
 
-def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, own_reply_answers: bool = True
-                    ) -> List[EventType] | None:
+def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, own_reply_answers: bool = True,
+                    own_lines: Sequence[str] = ()) -> List[EventType] | None:
     """For intents with a reply of their own: the answer a button named, or the answer that fits
     what the message asks beyond its entities; None when their own reply should come. When that reply
     would only ask back (which state? which law?), an answer that fits is better; when it answers (the
-    lines, a state's line), an answer must fit very closely to take its place."""
-    if named_answer(tracker) is None and not message_asks_more(tracker):
+    lines, a state's line), an answer must fit very closely to take its place.
+
+    A message that names nothing beyond its lines ("im thinking about running away, who can i talk
+    to", "is childhelp a reporting line") gets the answer that is plainly about it (it fits very
+    closely, and clearly better than any other) when that answer gives the same lines (`own_lines`)
+    on its first screen: nothing is lost. "Who do I call about sextortion" fits the definition and the
+    what-to-do answer alike, and gets the lines."""
+    if named_answer(tracker) is not None or message_asks_more(tracker):
+        floor = OWN_REPLY_SURE if own_reply_answers else SURE
+        return reply_with(dispatcher, tracker, find_answer(tracker, floor=floor))
+    if not own_lines:
         return None
-    return reply_with(dispatcher, tracker, find_answer(tracker, floor=OWN_REPLY_SURE if own_reply_answers else SURE))
+    found = find_answer(tracker, floor=OWN_REPLY_SURE)
+    if (found.answer is None or found.lead < PLAINLY_ABOUT
+            or not set(own_lines) <= set(found.answer.hotlines[:formatting.LINES_SHOWN])):
+        return None
+    return show_answer(dispatcher, tracker, found.answer)
 
 
 def reply_with(dispatcher: CollectingDispatcher, tracker: Tracker, found: Found) -> List[EventType] | None:
@@ -309,8 +326,9 @@ class ActionAnswerAfterCrisis(Action):
     conversation stays in safety mode: `crisis_shown` makes later crisis replies a short line with the
     numbers (utter_crisis's variations), unless a new danger is named (a situation entity), and the
     situation is forgotten once answered. This action then answers what the message says:
-    - the first time, a question the message also asks when an answer fits closely ("he reads my
-      texts, how can I reach the hotline?"), else the questions people in danger ask, as buttons;
+    - the first time, a question the message also asks when an answer fits it closely and plainly
+      ("he reads my texts, how can I reach the hotline?"), else the questions people in danger ask,
+      as buttons;
     - later, what the message says, question or not, when an answer fits, else a short note that
       listens.
     Never after the suicide crisis reply (data/rules/safety.yml): nothing should come between that
@@ -326,12 +344,13 @@ class ActionAnswerAfterCrisis(Action):
         found = Found()
         if follow_up or is_question(text):
             try:
-                floor = AFTER_CRISIS_FOLLOW_UP if follow_up else AFTER_CRISIS
-                found = reads_in_one_session(find_answer)(tracker, floor)
+                found = reads_in_one_session(find_answer)(tracker, SURE)
             except SQLAlchemyError as error:
                 # Said nothing more: the crisis reply already gave the lines the unavailable message has.
                 logger.error("%s: knowledge base unreachable (%s)", self.name(), type(error).__name__)
-        if found.answer is not None:
+        # beside the first crisis reply, only an answer plainly about what was asked: "I think I'm being
+        # trafficked, what do I do" resembles the answer for someone helping a friend, and others too
+        if found.answer is not None and (follow_up or found.lead >= PLAINLY_ABOUT):
             answered = show_answer(dispatcher, tracker, found.answer, after_crisis_reply=True)
             return [*answered, *events, SlotSet(CRISIS_SHOWN, True)]
         if follow_up and found.choices and not found.repeated:  # "he says i owe him": debt bondage, or...?

@@ -11,6 +11,7 @@ from knowledge.content import LETTERS
 from knowledge.schema import Answer, Hotline, Law, Publication, Scenario, StateReportingLine
 
 SCREEN = 600  # characters: about one phone screen
+LINES_SHOWN = 2  # lines an answer offers as its next step, so they stay on the first screen
 # not inside "P.L. 117-348", nor after "U.S." in "the U.S. Virgin Islands"
 SENTENCE_END = re.compile(r"(?<=[.!?])(?<![A-Z]\.[A-Z]\.)\s+(?=[A-Z\"(])")
 
@@ -152,7 +153,7 @@ def answer(item: Answer, lines: Sequence[Hotline] = (), reading: Sequence[Public
     screen), its points, publications to read next, and last its source (which utter_paged keeps on
     the first screen too)."""
     points = "\n".join(f"- {p}" for p in item.points)
-    steps = "\n".join(next_step(h) for h in lines[:2])
+    steps = "\n".join(next_step(h) for h in lines[:LINES_SHOWN])
     listing = "\n".join(publication(p, n) for n, p in enumerate(reading, 1))
     more = f"To read more:\n{listing}" if listing else None
     return _join([item.summary, steps, points, more, source(item.source, item.source_url, item.last_verified)], "\n")

@@ -74,7 +74,8 @@ class ActionReferHotline(Action):
         if situation == "report_child_abuse":
             return report_abuse(dispatcher, tracker)  # "who do I call to report abuse?": the state's line
         hotlines = kb.hotlines_for(situation) if situation else []
-        answered = answer_if_asked(dispatcher, tracker, own_reply_answers=bool(hotlines))  # "can I text them?"
+        answered = answer_if_asked(dispatcher, tracker, own_reply_answers=bool(hotlines),  # "can I text them?"
+                                  own_lines=[h.key for h in hotlines])
         if answered is not None:
             return answered
         if not hotlines:

@@ -25,6 +25,11 @@ from knowledge.language import lemmas_of
 from knowledge.schema import Answer
 
 PHRASING_CHARACTERS, PHRASING_LEMMAS, ANSWER_TEXT = 1.0, 1.0, 1.0
+# A message is plainly about one answer when that answer fits it very closely, and clearly better than
+# any other: "is childhelp a reporting line", "what is branding". Chosen on the first retrieval set
+# (docs/EVALUATION.md); used where an answer takes the place of another reply.
+VERY_CLOSE = 1.2
+PLAINLY_ABOUT = 0.2  # the lead in fit over the next best answer
 # A message longer than this is usually a story ending in a question: the question sentences are
 # scored again on their own, so the story's details do not drown what is asked.
 LONG_MESSAGE = 300
@@ -68,6 +73,14 @@ class AnswerIndex:
         scores = self._similarity(question)
         asked = asked_part(question)
         return scores if asked is None else (scores + self._similarity(asked)) / 2
+
+    def plainly_about(self, question: str) -> Answer | None:
+        """The answer the question is plainly about (VERY_CLOSE, PLAINLY_ABOUT), if there is one."""
+        fits = self.similarity(question)
+        if len(fits) < 2:
+            return None
+        second, best = np.argsort(fits)[-2:]
+        return self.answers[best] if fits[best] >= VERY_CLOSE and fits[best] - fits[second] >= PLAINLY_ABOUT else None
 
     def _similarity(self, question: str) -> npt.NDArray[np.float64]:
         lemmatized = lemmas(question)

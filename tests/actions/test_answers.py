@@ -240,3 +240,19 @@ def test_in_a_crisis_conversation_the_answer_just_shown_again_gets_the_listening
                       slots={"crisis_shown": True, "last_answer": "helping_a_friend"})
     assert messages[0]["text"] == "That is the answer just above."
     assert messages[1]["response"] == "utter_crisis_listening"
+
+
+def test_after_a_first_crisis_reply_an_answer_that_only_resembles_the_message_is_not_added(run, content):
+    """"I think I'm being trafficked" resembles the answer for someone helping a friend as much as others:
+    the person gets the questions people in danger ask, not a helper's answer."""
+    messages, _ = run(ActionAnswerAfterCrisis(), "I think I'm being trafficked right now and I don't know what to do",
+                      "crisis")
+    assert [m.get("response") for m in messages] == ["utter_crisis_questions"]
+
+
+def test_after_a_first_crisis_reply_a_question_without_a_question_mark_is_still_answered(run, content):
+    """Read as a crisis ("locked up"), a question opening with its verb gets the answer it is plainly about."""
+    answer = next(a for a in content.answers if a.key == "myth_chains_and_basements")
+    messages, _ = run(ActionAnswerAfterCrisis(), "are trafficked kids always locked up somewhere",
+                      "crisis")
+    assert answer.summary in messages[0]["text"]

@@ -255,3 +255,20 @@ def test_a_follow_up_naming_nothing_is_answered_never_a_dead_end(run, content):
     assert [m["response"] for m in messages] == ["utter_crisis_listening"]
     messages, events = run(ActionFollowUp(), "zzqx vbnm", "inform")  # never a follow-up action: it would loop
     assert [m["response"] for m in messages] == ["utter_default"] and events == []
+
+
+def test_a_question_plainly_about_an_answer_that_gives_the_same_line_gets_that_answer(run, content):
+    """"Is Childhelp a reporting line?" names nothing beyond the line, but the answer about Childhelp
+    says what it is for and gives the same line: nothing is lost."""
+    answer = next(a for a in content.answers if a.key == "childhelp_not_reporting_line")
+    reply = texts(*run(ActionReferHotline(), "is Childhelp a reporting line", "ask_hotline",
+                       {"situation": ("abuse_support", "Childhelp")}))
+    assert answer.summary in reply and "1-800-422-4453" in reply
+
+
+def test_a_line_request_that_fits_two_answers_alike_gets_the_lines(run, content):
+    """"Who do I call about sextortion" fits the definition and the what-to-do answer alike."""
+    reply = texts(*run(ActionReferHotline(), "who do i call about sextortion", "ask_hotline",
+                       {"situation": ("online_exploitation", "sextortion")}))
+    assert "report.cybertip.org" in reply
+    assert not any(a.summary in reply for a in content.answers)
