@@ -24,6 +24,7 @@ def classify(net: CrisisSafetyNet, text: str, classifier_said: str = "ask_capabi
     # added 2026-12-07 after the crisis sets showed the classifier alone missing these kinds of message
     "he said something bad will happen to my little sister", "pls call the police for me", "they locked us in again",
     "we arent allowed to call home", "he knows where we live",
+    "the owner wont let me go to school anymore", "my boss says i cant call my parents",
 ])
 def test_danger_phrases_become_crisis(net, text):
     message = classify(net, text)
@@ -53,6 +54,7 @@ def test_suicide_phrases_become_suicidal(net, text):
     "what if i was gone for the weekend, who covers my caseload?",
     "I'm scared of saying the wrong thing when a youth discloses abuse",
     "will the police come if I call the hotline?", "what happens to a youth who runs from care?",
+    "what if a student says she can't go to school because she works nights?",
 ])
 def test_questions_about_the_subject_are_left_alone(net, text):
     message = classify(net, text, "ask_signs")
