@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Sequence
+from typing import Any, Collection, Dict, List, Sequence
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -56,6 +56,7 @@ CHOICES = 3  # at most this many answers offered when asking back
 LAST_ANSWER = "last_answer"  # slot: the answer shown last (domain.yml)
 CRISIS_SHOWN = "crisis_shown"  # slot: the crisis reply was given in this conversation (domain.yml)
 SAFETY_LINES = ("emergency_911", "nhth")  # the next step of every answer after a crisis reply
+LINE_ENTITIES = ("situation", "us_state")  # what the lines and a state's line answer; a topic is something more
 # Words that only ask for a line, a law or a number: a message with nothing else beyond its entities
 # (a state, a law, a situation) gets its intent's own reply.
 ASKING_WORDS = {
@@ -150,23 +151,29 @@ def helper_first_steps(tracker: Tracker) -> Found:
     return Found(answer=steps) if steps is not None else Found()
 
 
-def text_beyond_entities(tracker: Tracker) -> str:
-    """The latest message without the words its entities were found in ("" for a button's payload)."""
+def text_beyond_entities(tracker: Tracker, kinds: Collection[str] | None = None) -> str:
+    """The latest message without the words its entities (of `kinds`, or any) were found in ("" for a
+    button's payload)."""
     text = tracker.latest_message.get("text") or ""
     if text.startswith("/"):
         return ""
     spans = sorted((e["start"], e["end"]) for e in tracker.latest_message.get("entities", [])
-                   if isinstance(e.get("start"), int) and isinstance(e.get("end"), int))
+                   if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
+                   and (kinds is None or e.get("entity") in kinds))
     for start, end in reversed(spans):
         text = text[:start] + " " + text[end:]
     return text
 
 
-def message_asks_more(tracker: Tracker) -> bool:
-    """Does the message ask more than what its entities name and the words for asking for a line or
-    a law? ("the hotline number": no; "can i text the hotline, he checks my phone": yes)"""
-    named = " ".join(str(e.get("value", "")).replace("_", " ") for e in tracker.latest_message.get("entities", []))
-    return bool(set(lemmas_of(text_beyond_entities(tracker))) - lemma_set(ASKING_WORDS) - set(lemmas_of(named)))
+def message_asks_more(tracker: Tracker, answered: Collection[str] | None = None) -> bool:
+    """Does the message ask more than the words for asking for a line or a law, and the entities of
+    the kinds its intent's reply answers (`answered`, or any)? ("the hotline number": no; "can i text
+    the hotline, he checks my phone": yes; for the lines, "am i a mandated reporter": yes, though
+    "mandated reporter" is a topic the entity extractor knows)"""
+    named = " ".join(str(e.get("value", "")).replace("_", " ") for e in tracker.latest_message.get("entities", [])
+                     if answered is None or e.get("entity") in answered)
+    beyond = text_beyond_entities(tracker, answered)
+    return bool(set(lemmas_of(beyond)) - lemma_set(ASKING_WORDS) - set(lemmas_of(named)))
 
 
 def lemma_set(words: set[str]) -> frozenset[str]:
@@ -174,7 +181,7 @@ def lemma_set(words: set[str]) -> frozenset[str]:
 
 
 def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, own_reply_answers: bool = True,
-                    own_lines: Sequence[str] = ()) -> List[EventType] | None:
+                    own_lines: Sequence[str] = (), answered: Collection[str] | None = None) -> List[EventType] | None:
     """For intents with a reply of their own: the answer a button named, or the answer that fits
     what the message asks beyond its entities; None when their own reply should come. When that reply
     would only ask back (which state? which law?), an answer that fits is better; when it answers (the
@@ -184,8 +191,9 @@ def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, own_repl
     to", "is childhelp a reporting line") gets the answer that is plainly about it (it fits very
     closely, and clearly better than any other) when that answer gives the same lines (`own_lines`)
     on its first screen: nothing is lost. "Who do I call about sextortion" fits the definition and the
-    what-to-do answer alike, and gets the lines."""
-    if named_answer(tracker) is not None or message_asks_more(tracker):
+    what-to-do answer alike, and gets the lines. `answered`: the entity kinds the own reply answers
+    (message_asks_more)."""
+    if named_answer(tracker) is not None or message_asks_more(tracker, answered):
         floor = OWN_REPLY_SURE if own_reply_answers else SURE
         return reply_with(dispatcher, tracker, find_answer(tracker, floor=floor))
     if not own_lines:

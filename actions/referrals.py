@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import formatting
 from actions.answers import (
     CHILD_REPORT_SITUATIONS,
+    LINE_ENTITIES,
     SAFETY_LINES,
     answer_if_asked,
     answer_just_shown,
@@ -75,7 +76,7 @@ class ActionReferHotline(Action):
             return report_abuse(dispatcher, tracker)  # "who do I call to report abuse?": the state's line
         hotlines = kb.hotlines_for(situation) if situation else []
         answered = answer_if_asked(dispatcher, tracker, own_reply_answers=bool(hotlines),  # "can I text them?"
-                                  own_lines=[h.key for h in hotlines])
+                                  own_lines=[h.key for h in hotlines], answered=LINE_ENTITIES)
         if answered is not None:
             return answered
         if not hotlines:
@@ -117,7 +118,7 @@ def report_abuse(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
         utter_lines(dispatcher, lines)
         return []
     if not named:
-        answered = answer_if_asked(dispatcher, tracker, own_reply_answers=bool(abbr))
+        answered = answer_if_asked(dispatcher, tracker, own_reply_answers=bool(abbr), answered=LINE_ENTITIES)
         if answered is not None:
             return answered
     line = knowledge_base().state_line(abbr) if abbr else None

@@ -272,3 +272,12 @@ def test_a_line_request_that_fits_two_answers_alike_gets_the_lines(run, content)
                        {"situation": ("online_exploitation", "sextortion")}))
     assert "report.cybertip.org" in reply
     assert not any(a.summary in reply for a in content.answers)
+
+
+def test_a_topic_named_beside_the_report_question_is_something_more_to_answer(run, content):
+    """"mandated reporter" is a topic the extractor knows, not a state: the question is answered, not
+    met with "which state?"."""
+    answer = next(a for a in content.answers if a.key == "mandated_reporters_who")
+    messages, _ = run(ActionReportAbuse(), "would a school nurse count as a mandated reporter", "report_abuse",
+                      {"topic": ("reporting", "mandated reporter")})
+    assert answer.summary in texts(messages) and not [m for m in messages if m.get("response") == "utter_ask_state"]
