@@ -183,26 +183,28 @@ def lemma_set(words: set[str]) -> frozenset[str]:
 def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, own_reply_answers: bool = True,
                     own_lines: Sequence[str] = (), answered: Collection[str] | None = None) -> List[EventType] | None:
     """For intents with a reply of their own: the answer a button named, or the answer that fits
-    what the message asks beyond its entities; None when their own reply should come. When that reply
-    would only ask back (which state? which law?), an answer that fits is better; when it answers (the
-    lines, a state's line), an answer must fit very closely to take its place.
+    what the message asks beyond its entities (of the kinds in `answered`); None when their own reply
+    should come. When that reply would only ask back (which state? which law?), an answer that fits
+    is better; when it answers (the lines, a state's line), an answer must fit very closely to take
+    its place, unless it is plainly about the message and gives the same lines (`own_lines`) on its
+    first screen, so nothing is lost: "is childhelp a reporting line", "where can a trans kid call for
+    support". "Who do I call about sextortion" fits the definition and the what-to-do answer alike,
+    and gets the lines."""
+    asks_more = named_answer(tracker) is not None or message_asks_more(tracker, answered)
+    if own_lines:
+        # an answer plainly about the message that gives the same lines loses nothing: it need only
+        # fit closely when the message asks more than the lines, very closely when it names only them
+        found = find_answer(tracker, floor=SURE if asks_more else OWN_REPLY_SURE)
+        if found.answer is not None and found.lead >= PLAINLY_ABOUT and gives_lines(found.answer, own_lines):
+            return show_answer(dispatcher, tracker, found.answer)
+    if not asks_more:
+        return None
+    return reply_with(dispatcher, tracker, find_answer(tracker, floor=OWN_REPLY_SURE if own_reply_answers else SURE))
 
-    A message that names nothing beyond its lines ("im thinking about running away, who can i talk
-    to", "is childhelp a reporting line") gets the answer that is plainly about it (it fits very
-    closely, and clearly better than any other) when that answer gives the same lines (`own_lines`)
-    on its first screen: nothing is lost. "Who do I call about sextortion" fits the definition and the
-    what-to-do answer alike, and gets the lines. `answered`: the entity kinds the own reply answers
-    (message_asks_more)."""
-    if named_answer(tracker) is not None or message_asks_more(tracker, answered):
-        floor = OWN_REPLY_SURE if own_reply_answers else SURE
-        return reply_with(dispatcher, tracker, find_answer(tracker, floor=floor))
-    if not own_lines:
-        return None
-    found = find_answer(tracker, floor=OWN_REPLY_SURE)
-    if (found.answer is None or found.lead < PLAINLY_ABOUT
-            or not set(own_lines) <= set(found.answer.hotlines[:formatting.LINES_SHOWN])):
-        return None
-    return show_answer(dispatcher, tracker, found.answer)
+
+def gives_lines(answer: Answer, lines: Sequence[str]) -> bool:
+    """Does the answer offer all these lines on its first screen?"""
+    return set(lines) <= set(answer.hotlines[:formatting.LINES_SHOWN])
 
 
 def reply_with(dispatcher: CollectingDispatcher, tracker: Tracker, found: Found) -> List[EventType] | None:

@@ -281,3 +281,10 @@ def test_a_topic_named_beside_the_report_question_is_something_more_to_answer(ru
     messages, _ = run(ActionReportAbuse(), "would a school nurse count as a mandated reporter", "report_abuse",
                       {"topic": ("reporting", "mandated reporter")})
     assert answer.summary in texts(messages) and not [m for m in messages if m.get("response") == "utter_ask_state"]
+
+
+def test_a_line_question_asking_more_gets_the_answer_plainly_about_it_when_it_gives_the_same_line(run, content):
+    answer = next(a for a in content.answers if a.key == "lgbtq_youth_support")
+    reply = texts(*run(ActionReferHotline(), "where can a trans kid call for support", "ask_hotline",
+                       {"situation": ("lgbtq_youth", "trans kid")}))
+    assert answer.summary in reply and "1-866-488-7386" in reply
