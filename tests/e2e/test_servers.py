@@ -163,6 +163,8 @@ def summary_of(content, key: str) -> str:
     ("whats the 24 hour rule for kids missing from foster care?", {"pstsfa_report_missing_24h"}),
     ("I found an online ad that looks like it's selling a 14 year old girl, where do I report it?",
      {"online_ad_of_minor"}),
+    ("what is branding", {"signs_tattoos_branding"}),  # read as "what can you do?" by this training's classifier
+    ("is Childhelp a reporting line", {"childhelp_not_reporting_line"}),  # not only its number
 ])
 def test_a_question_is_answered_from_the_question_without_asking_which_law_or_state(servers, content, text, keys):
     reply = servers.reply(text, sender="engine-" + text[:16])
