@@ -278,7 +278,7 @@ def test_a_topic_named_beside_the_report_question_is_something_more_to_answer(ru
     """"mandated reporter" is a topic the extractor knows, not a state: the question is answered, not
     met with "which state?"."""
     answer = next(a for a in content.answers if a.key == "mandated_reporters_who")
-    messages, _ = run(ActionReportAbuse(), "would a school nurse count as a mandated reporter", "report_abuse",
+    messages, _ = run(ActionReportAbuse(), "is a foster parent a mandated reporter", "report_abuse",
                       {"topic": ("reporting", "mandated reporter")})
     assert answer.summary in texts(messages) and not [m for m in messages if m.get("response") == "utter_ask_state"]
 
