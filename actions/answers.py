@@ -100,18 +100,23 @@ class Found:
     answer: Answer | None = None
     choices: Sequence[Answer] = ()
     repeated: bool = False  # the best answer is the one shown last: `choices` are the next best
-    lead: float = float("inf")  # how much better `answer` fits than the next best (a named answer: no doubt)
+    # How well the best-ranked answer fits, and how much better `answer` fits than the next best
+    # (an answer named or found without ranking: no doubt)
+    fit: float = float("inf")
+    lead: float = float("inf")
 
 
 def settle(ranked: Sequence[Ranked], floor: float | None = None, shown_last: str | None = None) -> Found:
     if not ranked or ranked[0].fit < (MATCHES if floor is None else floor):
         return Found()
     if ranked[0].answer.key == shown_last:  # never the same block twice: the next best, to choose from
-        return Found(choices=[r.answer for r in ranked[1:CHOICES + 1] if r.fit >= MATCHES], repeated=True)
+        return Found(choices=[r.answer for r in ranked[1:CHOICES + 1] if r.fit >= MATCHES], repeated=True,
+                     fit=ranked[0].fit)
     close = [r.answer for r in ranked[:CHOICES] if ranked[0].score - r.score <= CLOSE]
     if len(close) > 1:
-        return Found(choices=close)
-    return Found(answer=ranked[0].answer, lead=ranked[0].fit - max((r.fit for r in ranked[1:]), default=0.0))
+        return Found(choices=close, fit=ranked[0].fit)
+    return Found(answer=ranked[0].answer, fit=ranked[0].fit,
+                 lead=ranked[0].fit - max((r.fit for r in ranked[1:]), default=0.0))
 
 
 def named_answer(tracker: Tracker) -> Answer | None:
@@ -191,15 +196,18 @@ def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, own_repl
     support". "Who do I call about sextortion" fits the definition and the what-to-do answer alike,
     and gets the lines."""
     asks_more = named_answer(tracker) is not None or message_asks_more(tracker, answered)
-    if own_lines:
-        # an answer plainly about the message that gives the same lines loses nothing: it need only
-        # fit closely when the message asks more than the lines, very closely when it names only them
-        found = find_answer(tracker, floor=SURE if asks_more else OWN_REPLY_SURE)
-        if found.answer is not None and found.lead >= PLAINLY_ABOUT and gives_lines(found.answer, own_lines):
-            return show_answer(dispatcher, tracker, found.answer)
+    if not (asks_more or own_lines):
+        return None
+    found = find_answer(tracker, floor=SURE)  # ranked once; the stricter floors are read from its fit
+    # an answer plainly about the message that gives the same lines loses nothing: it need only fit
+    # closely when the message asks more than the lines, very closely when it names only them
+    if (own_lines and found.answer is not None and found.lead >= PLAINLY_ABOUT
+            and gives_lines(found.answer, own_lines) and (asks_more or found.fit >= OWN_REPLY_SURE)):
+        return show_answer(dispatcher, tracker, found.answer)
     if not asks_more:
         return None
-    return reply_with(dispatcher, tracker, find_answer(tracker, floor=OWN_REPLY_SURE if own_reply_answers else SURE))
+    floor = OWN_REPLY_SURE if own_reply_answers else SURE
+    return reply_with(dispatcher, tracker, found if found.fit >= floor else Found())
 
 
 def gives_lines(answer: Answer, lines: Sequence[str]) -> bool:
