@@ -27,7 +27,7 @@ from actions.more import utter_paged
 from actions.repository import Ranked, graceful_when_unreachable, knowledge_base, reads_in_one_session
 from actions.slots import latest_entities, latest_entity, latest_intent
 from knowledge.language import lemmas_of
-from knowledge.ranking import PLAINLY_ABOUT, VERY_CLOSE
+from knowledge.ranking import VERY_CLOSE, leads_plainly
 from knowledge.schema import Answer
 
 logger = logging.getLogger(__name__)
@@ -104,6 +104,11 @@ class Found:
     # (an answer named or found without ranking: no doubt)
     fit: float = float("inf")
     lead: float = float("inf")
+
+    @property
+    def plain(self) -> bool:
+        """An answer that stands out from the next best (knowledge/ranking.py)."""
+        return self.answer is not None and leads_plainly(self.lead)
 
 
 def settle(ranked: Sequence[Ranked], floor: float | None = None, shown_last: str | None = None) -> Found:
@@ -201,8 +206,8 @@ def answer_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, own_repl
     found = find_answer(tracker, floor=SURE)  # ranked once; the stricter floors are read from its fit
     # an answer plainly about the message that gives the same lines loses nothing: it need only fit
     # closely when the message asks more than the lines, very closely when it names only them
-    if (own_lines and found.answer is not None and found.lead >= PLAINLY_ABOUT
-            and gives_lines(found.answer, own_lines) and (asks_more or found.fit >= OWN_REPLY_SURE)):
+    if (own_lines and found.plain and found.answer is not None and gives_lines(found.answer, own_lines)
+            and (asks_more or found.fit >= OWN_REPLY_SURE)):
         return show_answer(dispatcher, tracker, found.answer)
     if not asks_more:
         return None
@@ -368,7 +373,7 @@ class ActionAnswerAfterCrisis(Action):
                 logger.error("%s: knowledge base unreachable (%s)", self.name(), type(error).__name__)
         # beside the first crisis reply, only an answer plainly about what was asked: "I think I'm being
         # trafficked, what do I do" resembles the answer for someone helping a friend, and others too
-        if found.answer is not None and (follow_up or found.lead >= PLAINLY_ABOUT):
+        if found.answer is not None and (follow_up or found.plain):
             answered = show_answer(dispatcher, tracker, found.answer, after_crisis_reply=True)
             return [*answered, *events, SlotSet(CRISIS_SHOWN, True)]
         if follow_up and found.choices and not found.repeated:  # "he says i owe him": debt bondage, or...?

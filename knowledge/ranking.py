@@ -36,6 +36,11 @@ LONG_MESSAGE = 300
 _SENTENCE = re.compile(r"[^.?!\n]+[?]+")
 
 
+def leads_plainly(lead: float) -> bool:
+    """Does an answer that fits better than the next best by `lead` stand out as the one meant?"""
+    return lead >= PLAINLY_ABOUT
+
+
 def lemmas(text: str) -> str:
     return " ".join(lemmas_of(text))
 
@@ -80,7 +85,7 @@ class AnswerIndex:
         if len(fits) < 2:
             return None
         second, best = np.argsort(fits)[-2:]
-        return self.answers[best] if fits[best] >= VERY_CLOSE and fits[best] - fits[second] >= PLAINLY_ABOUT else None
+        return self.answers[best] if fits[best] >= VERY_CLOSE and leads_plainly(fits[best] - fits[second]) else None
 
     def _similarity(self, question: str) -> npt.NDArray[np.float64]:
         lemmatized = lemmas(question)
